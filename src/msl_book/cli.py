@@ -1,0 +1,159 @@
+"""The msl-book command line: parses options, calls the library, prints results.
+
+This is the only module that prints or exits. Problems in the book (BookError) are printed
+as ``path:line: message`` with exit status 1; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .errors import BookError, Diagnostic
+
+app = typer.Typer(
+    name="msl-book",
+    help="Build a print-quality PDF and an accessible EPUB 3 from structured Markdown chapters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(StrEnum):
+    pdf = "pdf"
+    epub = "epub"
+
+
+class Edition(StrEnum):
+    screen = "screen"
+    print = "print"
+
+
+class Standard(StrEnum):
+    ua1 = "ua-1"
+    a3u = "a-3u"
+    none = "none"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"msl-book {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """msl-book: one set of chapters in, a PDF and an EPUB out."""
+
+
+ProjectArg = Annotated[
+    Path,
+    typer.Argument(
+        help="The book's project directory (the one with book.yaml).", show_default="current directory"
+    ),
+]
+
+
+def _fail(diagnostics: list[Diagnostic]) -> None:
+    for d in diagnostics:
+        typer.echo(str(d), err=True)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    summary = f"{errors} error{'s' if errors != 1 else ''}"
+    if warnings:
+        summary += f", {warnings} warning{'s' if warnings != 1 else ''}"
+    typer.echo(f"msl-book: build failed: {summary}", err=True)
+    raise typer.Exit(code=1)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+@app.command()
+def build(
+    project: ProjectArg = Path("."),
+    fmt: Annotated[
+        list[Format] | None,
+        typer.Option(
+            "--format", "-f", help="Output format; repeat for several.", show_default="pdf and epub"
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Output directory.", show_default="PROJECT/dist")
+    ] = None,
+    edition: Annotated[
+        list[Edition] | None,
+        typer.Option(
+            "--edition",
+            "-e",
+            help="PDF edition: screen, or print (3 mm bleed, crop marks); repeat for both.",
+            show_default="screen",
+        ),
+    ] = None,
+    pdf_standard: Annotated[
+        Standard | None,
+        typer.Option(
+            "--pdf-standard",
+            help="PDF/UA-1 (tagged, accessible) or PDF/A-3u (archival).",
+            show_default="book.yaml, else ua-1",
+        ),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+) -> None:
+    """Build the book's PDF and EPUB."""
+    from .build import BuildOptions
+    from .build import build as run
+
+    formats = tuple(dict.fromkeys(f.value for f in fmt)) if fmt else ("pdf", "epub")
+    editions = tuple(dict.fromkeys(e.value for e in edition)) if edition else ("screen",)
+    options = BuildOptions(
+        formats=formats,
+        editions=editions,
+        output=output,
+        strict=strict,
+        pdf_standard=pdf_standard.value if pdf_standard else None,
+    )
+    try:
+        with _status() as say:
+            result = run(project, options, progress=say)
+    except BookError as exc:
+        _fail(exc.diagnostics)
+        return
+    for w in result.warnings:
+        typer.echo(str(w), err=True)
+    for out in result.outputs:
+        pages = f", {out.pages} pages" if out.pages else ""
+        typer.echo(f"{out.path}  ({_size(out.size)}{pages})")
+
+
+class _status:
+    """A one-line progress display on a terminal; silent when stderr is not a terminal."""
+
+    def __enter__(self):
+        if not sys.stderr.isatty():
+            self._status = None
+            return lambda _msg: None
+        from rich.console import Console
+
+        self._status = Console(stderr=True).status("Starting")
+        self._status.__enter__()
+        return lambda msg: self._status.update(msg)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.__exit__(*exc)

@@ -1,0 +1,61 @@
+"""A typographic cover image for books that do not bring their own (EPUB needs one).
+
+Drawn with Pillow in the theme's fonts and colours: same input, same PNG bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .schema import BookConfig
+from .theme import Theme
+
+WIDTH, HEIGHT = 1600, 2400
+TEAL, AMBER, WHITE, TINT = (15, 94, 107), (199, 132, 26), (255, 255, 255), (217, 236, 238)
+
+
+def _font(theme: Theme, name: str, size: int) -> ImageFont.FreeTypeFont:
+    path = theme.style(f"fonts/{name}")
+    if path is None:
+        return ImageFont.load_default(size)
+    return ImageFont.truetype(str(path), size)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    for chars in range(40, 8, -1):
+        lines = textwrap.wrap(text, chars)
+        if all(draw.textlength(line, font=font) <= width for line in lines):
+            return lines
+    return textwrap.wrap(text, 8)
+
+
+def cover_png(config: BookConfig, theme: Theme) -> bytes:
+    image = Image.new("RGB", (WIDTH, HEIGHT), TEAL)
+    draw = ImageDraw.Draw(image)
+    margin = 200
+    band = int(HEIGHT * 0.34)
+    draw.rectangle([0, band, WIDTH, band + 18], fill=AMBER)
+    y = band + 150
+    title = _font(theme, "Inter-Bold.otf", 132)
+    for line in _wrap(draw, config.title, title, WIDTH - 2 * margin):
+        draw.text((margin, y), line, font=title, fill=WHITE)
+        y += 156
+    if config.subtitle:
+        y += 50
+        sub = _font(theme, "Inter-Regular.otf", 64)
+        for line in _wrap(draw, config.subtitle, sub, WIDTH - 2 * margin):
+            draw.text((margin, y), line, font=sub, fill=TINT)
+            y += 84
+    authors = _font(theme, "CharisSIL-Regular.ttf", 60)
+    names = " · ".join(a.name for a in config.authors)
+    lines = _wrap(draw, names, authors, WIDTH - 2 * margin)
+    y = HEIGHT - 260 - 76 * len(lines)
+    for line in lines:
+        draw.text((margin, y), line, font=authors, fill=WHITE)
+        y += 76
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -1,0 +1,186 @@
+"""Read book.yaml and the chapter files into a validated Book, collecting every problem."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import Report
+from .model import Book, Chapter
+from .paths import IMAGE_TYPES, is_inside, relative, resolve_reference
+from .schema import BookConfig, FrontMatter, validate
+from .yamlsource import YamlDoc, YamlProblem, parse_yaml
+
+CONFIG_NAME = "book.yaml"
+_FENCE = re.compile(r"^(---|\.\.\.)\s*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ROLE_RANK = {"preface": 0, "chapter": 1, "appendix": 2, "glossary": 2}
+
+
+def read_text(path: Path, shown: str, report: Report) -> str | None:
+    """Read a UTF-8 text file; report decoding problems with their line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        report.error(f"cannot read file: {exc.strerror}", shown)
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        report.error(f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})", shown, line)
+        return None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        report.error(f"control character U+{ord(match[0]):04X} is not allowed", shown, line)
+        return None
+    return text
+
+
+def load_book(root: Path, report: Report) -> Book | None:
+    """Load and validate a whole project. Returns None when book.yaml is unusable."""
+    root = root.resolve()
+    config_file = root / CONFIG_NAME
+    if not config_file.is_file():
+        report.error(f"no {CONFIG_NAME} found in {root}", CONFIG_NAME)
+        return None
+    text = read_text(config_file, CONFIG_NAME, report)
+    if text is None:
+        return None
+    try:
+        doc = parse_yaml(text)
+    except YamlProblem as exc:
+        report.error(exc.message, CONFIG_NAME, exc.line)
+        return None
+    config = validate(BookConfig, doc, CONFIG_NAME, report)
+    files = _chapter_files(root, config, doc, report)
+    chapters = [c for f in files if (c := load_chapter(root, f, report)) is not None]
+    if config is None:
+        # Keep going with what could be read, so the chapters' problems are reported in the
+        # same run; the errors already reported stop the build before anything is written.
+        config = BookConfig.model_construct(chapters=[relative(f, root) for f in files])
+    _check_cover(root, config, doc, report)
+    _check_structure(chapters, report)
+    return Book(
+        root=root,
+        config=config,
+        chapters=tuple(chapters),
+        complete=len(chapters) == (len(config.chapters) if config.chapters is not None else len(files)),
+        config_lines=doc.lines,
+    )
+
+
+def _chapter_files(root: Path, config: BookConfig | None, doc: YamlDoc, report: Report) -> list[Path]:
+    listed = (doc.data or {}).get("chapters") if isinstance(doc.data, dict) else None
+    if config is None and not isinstance(listed, list):
+        return []
+    if config is not None and config.chapters is None:
+        found = sorted((root / "chapters").glob("*.md"))
+        if not found:
+            report.error("no chapters: list them under 'chapters' or add chapters/*.md", CONFIG_NAME)
+        return found
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for i, entry in enumerate(listed or []):
+        line = doc.line_of(("chapters", i))
+        if not isinstance(entry, str) or not entry:
+            continue
+        path = (root / entry).resolve()
+        if not is_inside(path, root):
+            report.error(f"chapter file is outside the project directory: {entry}", CONFIG_NAME, line)
+        elif not path.is_file():
+            report.error(f"chapter file not found: {entry}", CONFIG_NAME, line)
+        elif path in seen:
+            report.error(f"chapter listed twice: {entry}", CONFIG_NAME, line)
+        else:
+            seen.add(path)
+            files.append(path)
+    return files
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (yaml, body, body_line).
+
+    yaml is None when the file does not start with front matter; body_line is 0 when the
+    front matter is never closed.
+    """
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        return None, text, 1
+    for i in range(1, len(lines)):
+        if _FENCE.match(lines[i]):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    return "\n".join(lines[1:]), "", 0
+
+
+def default_id(path: Path) -> str:
+    """'01-introduction.md' -> 'introduction'."""
+    stem = re.sub(r"^[\d_.\- ]+", "", path.stem) or path.stem
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-").lower()
+    return slug if slug and slug[0].isalpha() else f"ch-{slug}"
+
+
+def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
+    shown = relative(file, root)
+    text = read_text(file, shown, report)
+    if text is None:
+        return None
+    yaml_text, body, body_line = split_front_matter(text)
+    if yaml_text is None:
+        report.error("missing front matter: start the file with '---', a 'title:' line and '---'", shown, 1)
+        return None
+    if body_line == 0:
+        report.error("front matter is not closed: add a '---' line after it", shown, 1)
+        return None
+    try:
+        doc = parse_yaml(yaml_text, line_offset=1)
+    except YamlProblem as exc:
+        report.error(exc.message, shown, exc.line)
+        return None
+    meta = validate(FrontMatter, doc, shown, report)
+    if meta is None:
+        return None
+    if meta.terms and meta.role != "glossary":
+        report.error(
+            "'terms' is only allowed in a chapter with 'role: glossary'", shown, doc.line_of(("terms",))
+        )
+    return Chapter(
+        path=shown,
+        file=file,
+        meta=meta,
+        id=meta.id or default_id(file),
+        body=body,
+        body_line=body_line,
+        meta_lines=doc.lines,
+    )
+
+
+def _check_cover(root: Path, config: BookConfig, doc: YamlDoc, report: Report) -> None:
+    if not config.cover:
+        return
+    line = doc.line_of(("cover",))
+    path, problem = resolve_reference(config.cover, root, root)
+    if problem:
+        report.error(f"cover image {config.cover}: {problem}", CONFIG_NAME, line)
+    elif path is not None and path.suffix.lower() not in IMAGE_TYPES:
+        report.error(f"cover image must be PNG, JPEG, GIF, WebP or SVG: {config.cover}", CONFIG_NAME, line)
+
+
+def _check_structure(chapters: list[Chapter], report: Report) -> None:
+    rank = 0
+    glossaries = 0
+    for ch in chapters:
+        line = ch.meta_lines.get(("role",), 2)
+        this = _ROLE_RANK[ch.role]
+        if this < rank:
+            report.error(
+                f"a {ch.role} cannot come after chapters or appendices (check the chapter order)",
+                ch.path,
+                line,
+            )
+        rank = max(rank, this)
+        if ch.role == "glossary":
+            glossaries += 1
+            if glossaries > 1:
+                report.error("only one chapter can have 'role: glossary'", ch.path, line)

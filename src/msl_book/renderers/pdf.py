@@ -1,0 +1,342 @@
+"""The PDF renderer: the only module that imports WeasyPrint.
+
+One layout per build: the same Document gives the PDF, its page labels, and the page map
+the EPUB uses for its page-list. Resources load through ProjectFetcher, which serves files
+from the project and the theme only. WeasyPrint reports problems only as log records; they
+are captured and become diagnostics.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import pydyf
+import tinycss2
+from jinja2 import Environment
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .. import pagemap
+from ..errors import Report
+from ..html import RenderedBook
+from ..paths import is_inside, relative
+from ..theme import Theme
+from ..xhtml import parse_document, serialize_document
+
+VARIANTS = {"ua-1": "pdf/ua-1", "a-3u": "pdf/a-3u", "none": None}
+BASE_FONT_SIZE = {"A4": "10.5pt", "letter": "10.5pt", "legal": "10.5pt", "A5": "9.5pt", "B5": "10pt"}
+
+
+@dataclass
+class PageInfo:
+    index: int  # 0-based physical page
+    label: str  # the printed folio ("Cover", "iii", "12")
+    kind: str  # cover | front | body
+    blank: bool
+    start: str | None = None  # data-pb key or id of the first block that begins on the page
+    start_text: str = ""  # the first words printed on the page
+
+
+@dataclass
+class PrintLayout:
+    document: object  # weasyprint.Document
+    pages: list[PageInfo] = field(default_factory=list)
+    fonts: set[str] = field(default_factory=set)
+
+
+class ProjectFetcher(URLFetcher):
+    """Serves file: URLs under the allowed roots and data: URLs; refuses everything else.
+
+    A style asset that a book's own styles/ lacks (say, fonts/X.ttf next to an overridden
+    base.css) is served from the theme, like the stylesheets themselves.
+    """
+
+    def __init__(self, roots: list[Path], theme: Theme):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=1)
+        self.roots = [r.resolve() for r in roots]
+        self.theme = theme
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(url2pathname(parts.path))
+            if any(is_inside(path, root) for root in self.roots):
+                if not path.is_file() and (rel := self.theme.style_relpath(path)):
+                    path = self.theme.style(rel) or path
+                if path.is_file():
+                    mime, _ = mimetypes.guess_type(path.name)
+                    headers_out = {"Content-Type": mime} if mime else {}
+                    return URLFetcherResponse(url, body=path.read_bytes(), headers=headers_out)
+                raise FileNotFoundError(f"file not found: {path}")
+        self.refused.append(url)
+        raise ValueError(f"refused to load {url}: only files inside the project can be used")
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _captured_logs() -> Iterator[_Capture]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Capture()
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+@contextmanager
+def _progress(callback: Callable[[str], None] | None) -> Iterator[None]:
+    """Forward WeasyPrint's own progress messages ("Step 5 - Creating layout - Page 3")."""
+    if callback is None:
+        yield
+        return
+    logger = logging.getLogger("weasyprint.progress")
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            callback(record.getMessage())
+
+    handler = Forward(logging.INFO)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def print_html(rbook: RenderedBook, env: Environment, meta: dict[str, object]) -> str:
+    """The whole book as one HTML document, every block keyed for the page map."""
+    html = env.get_template("print/book.html.j2").render(
+        book=rbook, config=rbook.config, fmt="pdf", meta=meta
+    )
+    root = parse_document(html)
+    pagemap.annotate(root)
+    return serialize_document(root, xml_declaration=False).decode("utf-8")
+
+
+def declared_families(theme: Theme) -> set[str]:
+    """The font families the stylesheets provide with @font-face."""
+    families: set[str] = set()
+    for _, path in theme.stylesheets("pdf"):
+        for rule in tinycss2.parse_stylesheet(
+            path.read_text("utf-8"), skip_comments=True, skip_whitespace=True
+        ):
+            if rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
+                for decl in tinycss2.parse_blocks_contents(
+                    rule.content or [], skip_comments=True, skip_whitespace=True
+                ):
+                    if decl.type == "declaration" and decl.lower_name == "font-family":
+                        families.add(tinycss2.serialize(decl.value).strip().strip("\"'"))
+    return families
+
+
+def check_fonts(layout: PrintLayout, theme: Theme, report: Report) -> None:
+    """A missing glyph or font family silently falls back to a system font: make it an error."""
+    declared = declared_families(theme)
+    for family in sorted(layout.fonts - declared):
+        report.error(
+            f"text was set in the system font '{family}', which the stylesheets do not provide: "
+            "a character is missing from the book's fonts, or a font-family names a font without @font-face"
+        )
+
+
+def page_geometry_css(page_size: str) -> str:
+    font_size = BASE_FONT_SIZE.get(page_size, "9.5pt")
+    return f"@page {{ size: {page_size}; }}\nhtml {{ font-size: {font_size}; }}\n"
+
+
+def edition_css(edition: str) -> str:
+    if edition != "print":
+        return ""
+    return "@page { bleed: 3mm; marks: crop cross; }\n"
+
+
+def lay_out(
+    html: str,
+    project: Path,
+    theme: Theme,
+    page_size: str,
+    edition: str,
+    report: Report,
+    progress: Callable[[str], None] | None = None,
+) -> PrintLayout:
+    """Lay the print HTML out once; problems WeasyPrint logs become diagnostics."""
+    fetcher = ProjectFetcher([project, theme.default], theme)
+    font_config = FontConfiguration()
+    with _captured_logs() as logs, _progress(progress):
+        sheets = [
+            CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher)
+            for _, path in theme.stylesheets("pdf")
+        ]
+        geometry = CSS(string=page_geometry_css(page_size) + edition_css(edition), font_config=font_config)
+        sheets.insert(2, geometry)  # after base.css and print.css, before a book's custom.css
+        document = HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=font_config
+        )
+    _report_logs(logs.records, fetcher, project, report)
+    return PrintLayout(document=document, pages=_pages(document))
+
+
+def write_pdf(layout: PrintLayout, target: Path, standard: str, identifier: bytes, report: Report) -> None:
+    """Write the laid-out document as tagged PDF with page labels matching the folios."""
+    variant = VARIANTS[standard]
+    options: dict[str, object] = {"pdf_identifier": identifier, "pdf_tags": True}
+    if variant:
+        options["pdf_variant"] = variant
+    with _captured_logs() as logs:
+        layout.document.write_pdf(target=str(target), finisher=_page_labels(layout.pages), **options)
+    layout.fonts = {font.family for font in layout.document.fonts.values()}
+    _report_logs(logs.records, None, target.parent, report)
+
+
+def _page_labels(pages: list[PageInfo]) -> Callable[[object, pydyf.PDF], None]:
+    nums: list[object] = []
+    previous = None
+    for page in pages:
+        style = page.kind
+        if style == previous and style != "cover":
+            continue
+        previous = style
+        if style == "cover":
+            nums += [page.index, pydyf.Dictionary({"P": pydyf.String(page.label)})]
+        elif style == "front":
+            nums += [page.index, pydyf.Dictionary({"S": "/r", "St": page.index + 1})]
+        else:
+            nums += [page.index, pydyf.Dictionary({"S": "/D", "St": int(page.label)})]
+
+    def finisher(document: object, pdf: pydyf.PDF) -> None:
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
+
+    return finisher
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in (
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ):
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
+def _pages(document: object) -> list[PageInfo]:
+    """Label every page the way print.css numbers it: cover, roman front matter, arabic body."""
+    pages: list[PageInfo] = []
+    body_start: int | None = None
+    seen: set[str] = set()
+    for i, page in enumerate(document.pages):
+        box = page._page_box
+        name = box.page_type.name or ""
+        if body_start is None and name == "body-start":
+            body_start = i
+        if i == 0 and name == "cover":
+            kind, label = "cover", "Cover"
+        elif body_start is None:
+            kind, label = "front", _roman(i + 1)
+        else:
+            kind, label = "body", str(i - body_start + 1)
+        start, text = _first_block(box, seen)
+        pages.append(PageInfo(i, label, kind, box.page_type.blank, start, text))
+    return pages
+
+
+def _first_block(page_box: object, seen: set[str]) -> tuple[str | None, str]:
+    """The key of the first block that begins on this page (not one continued from the
+    previous page), and its first words. Marks every block on the page as seen."""
+    found: tuple[str | None, str] = (None, "")
+    for box in _flow_boxes(page_box):
+        element = getattr(box, "element", None)
+        key = element.get("data-pb") if element is not None else None
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        if found[0] is None:
+            found = (key, _box_text(box)[:80])
+    return found
+
+
+def _flow_boxes(box: object) -> Iterator[object]:
+    from weasyprint.formatting_structure import boxes
+
+    for child in getattr(box, "children", []):
+        if isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+            continue
+        yield child
+        yield from _flow_boxes(child)
+
+
+def _box_text(box: object) -> str:
+    parts: list[str] = []
+
+    def walk(b: object) -> None:
+        if hasattr(b, "text"):
+            parts.append(b.text)
+        for c in getattr(b, "children", []):
+            walk(c)
+
+    walk(box)
+    return re.sub(r"\s+", " ", " ".join(parts)).strip()
+
+
+_FILE_URL = re.compile(r"file://[^\s'\"),]+")
+
+
+def _report_logs(
+    records: list[logging.LogRecord], fetcher: ProjectFetcher | None, project: Path, report: Report
+) -> None:
+    refused = set(fetcher.refused) if fetcher else set()
+    for url in sorted(refused):
+        report.error(f"refused to load {url}: a book may only use files inside its project directory", "")
+    for record in records:
+        message = record.getMessage().split("\n", 1)[0]
+        if any(url in message for url in refused):
+            continue
+        message = _FILE_URL.sub(lambda m: relative(Path(url2pathname(urlsplit(m[0]).path)), project), message)
+        text = f"WeasyPrint: {message}"
+        if record.levelno >= logging.ERROR:
+            report.error(text)
+        else:
+            report.warning(text)

@@ -1,0 +1,188 @@
+"""The two input schemas, book.yaml and chapter front matter, and their error messages.
+
+Both forbid unknown keys so a typo is an error, and every problem is reported with the
+line it comes from (see yamlsource.YamlDoc).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import Report
+from .yamlsource import YamlDoc
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
+PAGE_SIZES = {"A4": "A4", "A5": "A5", "B5": "B5", "LETTER": "letter", "LEGAL": "legal"}
+_LENGTH = r"\d+(?:\.\d+)?(?:mm|cm|in|pt)"
+_TRIM = re.compile(rf"^({_LENGTH})\s*(?:x|×|\s)\s*({_LENGTH})$", re.IGNORECASE)
+_TRIM_SHORT = re.compile(r"^(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)\s*(in|mm|cm)$", re.IGNORECASE)
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Author(Strict):
+    name: NonEmpty
+    file_as: str | None = None
+    role: str = "aut"
+
+
+class BookConfig(Strict):
+    """book.yaml."""
+
+    title: NonEmpty
+    subtitle: str | None = None
+    authors: list[Author] = Field(min_length=1)
+    language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+    identifier: str | None = None
+    publisher: str | None = None
+    date: dt.date | None = None
+    version: str | None = None
+    document_code: str | None = None
+    rights: str | None = None
+    description: str | None = None
+    subjects: list[NonEmpty] = []
+    cover: str | None = None
+    chapters: list[NonEmpty] | None = None
+    output: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] | None = None
+    page_size: str = "A4"
+    pdf_standard: Literal["ua-1", "a-3u", "none"] = "ua-1"
+    toc_depth: Annotated[int, Field(ge=1, le=3)] = 2
+
+    @field_validator("authors", mode="before")
+    @classmethod
+    def _authors(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("subjects", mode="before")
+    @classmethod
+    def _subjects(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("page_size")
+    @classmethod
+    def _page_size(cls, value: str) -> str:
+        return css_page_size(value)
+
+
+def css_page_size(value: str) -> str:
+    """'A4', 'Letter', '6x9in', '6in 9in', '148mm x 210mm' -> a CSS ``size`` value."""
+    text = value.strip()
+    if text.upper() in PAGE_SIZES:
+        return PAGE_SIZES[text.upper()]
+    if m := _TRIM_SHORT.match(text):
+        return f"{m[1]}{m[3].lower()} {m[2]}{m[3].lower()}"
+    if m := _TRIM.match(text):
+        return f"{m[1].lower()} {m[2].lower()}"
+    raise ValueError("must be A4, A5, B5, Letter, Legal or a trim size such as 6x9in or 170mm 240mm")
+
+
+class Question(Strict):
+    question: NonEmpty
+    answer: NonEmpty
+
+
+class Term(Strict):
+    term: NonEmpty
+    id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
+    abbr: str | None = None
+    match: list[NonEmpty] | None = None
+    definition: NonEmpty
+
+
+class FrontMatter(Strict):
+    """The YAML block at the top of a chapter file."""
+
+    title: NonEmpty
+    id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
+    role: Literal["preface", "chapter", "appendix", "glossary"] = "chapter"
+    objectives: list[NonEmpty] = []
+    takeaways: list[NonEmpty] = []
+    questions: list[Question] = []
+    terms: list[Term] = []
+
+
+def validate(model: type[M], doc: YamlDoc, path: str, report: Report) -> M | None:
+    """Validate ``doc`` against ``model``; on failure add one diagnostic per problem."""
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        report.error("expected a mapping of keys to values", path, doc.first_line)
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            report.error(_message(model, err), path, _line(doc, err))
+        return None
+
+
+def _line(doc: YamlDoc, err: Any) -> int | None:
+    loc = tuple(err["loc"])
+    if err["type"] == "missing" and len(loc) == 1:
+        return None  # a missing top-level key has no line of its own
+    return doc.line_of(loc)
+
+
+def _message(model: type[BaseModel], err: Any) -> str:
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and p in ("str", "list[str]"))]
+    name = _dotted(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        known = _known_keys(model, loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"unknown key '{name}'{suggestion}"
+    if kind == "missing":
+        return f"missing required key '{name}'"
+    if kind == "literal_error":
+        return f"'{name}' {err['msg'].lower().replace('input should be', 'must be')}"
+    if kind == "string_pattern_mismatch":
+        return f"'{name}' has an invalid value {err['input']!r}"
+    if kind in ("too_short",) and isinstance(err.get("input"), (list, str)):
+        return f"'{name}' must not be empty"
+    if kind == "value_error":
+        return f"'{name}' {err['ctx']['error']}"
+    msg = err["msg"][0].lower() + err["msg"][1:]
+    return f"'{name}': {msg.replace('input should be', 'must be')}"
+
+
+def _dotted(loc: list[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _known_keys(model: type[BaseModel], loc: list[Any]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    return list(current.model_fields) if hasattr(current, "model_fields") else []
+
+
+def _inner_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None

