@@ -30,8 +30,8 @@ lint: $(STAMP)
 lock:
 	rm -rf /tmp/msl-book-lock && $(PYTHON) -m venv /tmp/msl-book-lock
 	/tmp/msl-book-lock/bin/pip install --quiet '.[test]'
-	{ head -2 constraints.txt; /tmp/msl-book-lock/bin/pip freeze --exclude msl-book | grep -v '^pip=='; \
-	  grep '^hatchling==' constraints.txt; } > constraints.new && mv constraints.new constraints.txt
+	{ head -2 constraints.txt; /tmp/msl-book-lock/bin/pip freeze --exclude msl-book | grep -v '^pip=='; } \
+	  > constraints.new && mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache

@@ -14,17 +14,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import tinycss2
 from ebooklib import epub
 from jinja2 import Environment
 from lxml import etree
 
-from .. import pagemap
 from ..errors import Report
 from ..html import RenderedBook
 from ..pagemap import PageMarker
+from ..publication import publication
 from ..theme import Theme
-from ..xhtml import parse_document, serialize_document
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MEDIA_TYPES = {
@@ -60,68 +58,26 @@ def write_epub(
     report: Report,
 ) -> None:
     config = rbook.config
-    styles = _stylesheets(theme, report)
-    context = {
-        "book": rbook,
-        "config": config,
-        "fmt": "epub",
-        "meta": {
-            "stylesheets": [f"styles/{rel}" for rel, _ in theme.stylesheets("epub")],
-            "cover_href": meta.cover[0],
-            "isbn": _isbn(meta.identifier),
-        },
-    }
-
-    documents: list[tuple[str, str, bytes, list[str]]] = []  # (uid, file, xhtml, properties)
-
-    def add(uid: str, name: str, template: str, **extra: object) -> None:
-        xhtml = env.get_template(template).render(**context, **extra)
-        documents.append((uid, name, xhtml.encode("utf-8"), []))
-
-    add("cover", "text/cover.xhtml", "epub/cover.xhtml.j2")
-    add("titlepage", "text/titlepage.xhtml", "epub/titlepage.xhtml.j2")
-    for ch in rbook.chapters:
-        add(f"doc-{ch.id}", ch.file_name, "epub/chapter.xhtml.j2", ch=ch)
-
-    documents, page_links = _with_markers(documents, markers)
-    nav = parse_document(env.get_template("epub/nav.xhtml.j2").render(**context, pages=page_links))
-    toc_page = next((m for m in markers if m.key == "toc"), None)
-    if toc_page is not None:
-        pagemap.place(nav.find(".//{*}nav"), toc_page.label)
-    documents.insert(2, ("nav", "text/nav.xhtml", serialize_document(nav), ["nav"]))
-
+    pub = publication(rbook, env, theme, meta.cover, markers, report, _isbn(meta.identifier))
     book = epub.EpubBook()
     book.set_identifier(meta.identifier)
     book.set_title(config.title)
     book.set_language(config.language)
-    _metadata(book, rbook, meta, bool(page_links))
+    _metadata(book, rbook, meta, bool(pub.pages))
 
-    cover_name, cover_bytes = meta.cover
-    cover = epub.EpubItem(
-        uid="cover-image", file_name=cover_name, media_type=_media_type(cover_name), content=cover_bytes
-    )
+    cover_name, cover_bytes = pub.cover
+    cover = epub.EpubItem(uid="cover-image", file_name=cover_name, media_type=_media_type(cover_name))
+    cover.content = cover_bytes
     cover.properties = ["cover-image"]
     book.add_item(cover)
-    for i, (name, data) in enumerate(styles):
-        book.add_item(
-            epub.EpubItem(
-                uid=f"style-{i}", file_name=f"styles/{name}", media_type=_media_type(name), content=data
-            )
-        )
-    for i, (rel, path) in enumerate(sorted(rbook.images.items())):
-        book.add_item(
-            epub.EpubItem(
-                uid=f"img-{i}",
-                file_name=f"assets/{rel}",
-                media_type=_media_type(rel),
-                content=path.read_bytes(),
-            )
-        )
-
+    for i, (name, data) in enumerate(pub.styles):
+        book.add_item(epub.EpubItem(f"style-{i}", f"styles/{name}", _media_type(name), data))
+    for i, (name, path) in enumerate(pub.images):
+        book.add_item(epub.EpubItem(f"img-{i}", name, _media_type(name), path.read_bytes()))
     items = []
-    for uid, name, data, props in documents:
-        item = epub.EpubItem(uid=uid, file_name=name, media_type="application/xhtml+xml", content=data)
-        item.properties = props
+    for doc in pub.documents:
+        item = epub.EpubItem(doc.uid, doc.name, "application/xhtml+xml", doc.data)
+        item.properties = doc.properties
         book.add_item(item)
         items.append(item)
     book.add_item(epub.EpubNcx())
@@ -140,29 +96,6 @@ def write_epub(
         },
     )
     normalize_zip(target, meta.modified, config.language)
-
-
-def _with_markers(
-    documents: list[tuple[str, str, bytes, list[str]]], markers: list[PageMarker]
-) -> tuple[list[tuple[str, str, bytes, list[str]]], list[dict[str, str]]]:
-    """Put a doc-pagebreak marker where each printed page starts; return the page-list."""
-    by_key = {m.key: m for m in markers}
-    hrefs: dict[str, str] = (
-        {"toc": f"nav.xhtml#{pagemap.anchor(by_key['toc'].label)}"} if "toc" in by_key else {}
-    )
-    out = []
-    for uid, name, data, props in documents:
-        root = parse_document(data)
-        pagemap.annotate(root)
-        for el in list(root.iter()):
-            key = el.get(pagemap.KEY) if isinstance(el.tag, str) else None
-            if key in by_key and key not in hrefs:
-                pagemap.place(el, by_key[key].label)
-                hrefs[key] = f"{posixpath.basename(name)}#{pagemap.anchor(by_key[key].label)}"
-        pagemap.strip(root)
-        out.append((uid, name, serialize_document(root), props))
-    pages = [{"href": hrefs[m.key], "label": m.label} for m in markers if m.key in hrefs]
-    return out, pages
 
 
 def _ncx_toc(rbook: RenderedBook) -> list[object]:
@@ -212,9 +145,7 @@ def accessibility(rbook: RenderedBook, has_pages: bool) -> list[tuple[str, str]]
     if visual:
         features.append("alternativeText")
     if has_pages:
-        features += ["pageNavigation", "printPageNumbers"]
-    if rbook.glossary is not None:
-        features.append("glossary")
+        features += ["pageNavigation", "pageBreakMarkers", "printPageNumbers"]
     features.append("ARIA")
     modes = ["textual"] + (["visual"] if visual else [])
     summary = (
@@ -242,40 +173,6 @@ def _isbn(identifier: str) -> str | None:
 def _media_type(name: str) -> str:
     ext = posixpath.splitext(name)[1].lower()
     return MEDIA_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def _stylesheets(theme: Theme, report: Report) -> list[tuple[str, bytes]]:
-    """The EPUB stylesheets and every file their url()s point at, styles-relative."""
-    out: dict[str, bytes] = {}
-    for rel, path in theme.stylesheets("epub"):
-        data = path.read_bytes()
-        out[rel] = data
-        for url in _css_urls(data.decode("utf-8")):
-            dep = posixpath.normpath(posixpath.join(posixpath.dirname(rel), url))
-            found = None if dep.startswith("../") or "://" in url else theme.style(dep)
-            if found is None:
-                report.error(f"styles/{rel}: url({url}) must name a file in the styles directory")
-                continue
-            out[dep] = found.read_bytes()
-    return sorted(out.items())
-
-
-def _css_urls(css: str) -> list[str]:
-    urls: list[str] = []
-
-    def walk(tokens: list) -> None:
-        for tok in tokens:
-            if tok.type == "url":
-                urls.append(tok.value)
-            elif tok.type == "function" and tok.lower_name == "url":
-                urls.extend(a.value for a in tok.arguments if a.type == "string")
-            for attr in ("content", "prelude", "arguments"):
-                child = getattr(tok, attr, None)
-                if isinstance(child, list):
-                    walk(child)
-
-    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
-    return [u for u in urls if not u.startswith(("data:", "#"))]
 
 
 def normalize_zip(path: Path, when: dt.datetime, language: str) -> None:

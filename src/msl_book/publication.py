@@ -1,0 +1,134 @@
+"""The publication as files: every XHTML document, stylesheet, font and image, by its path.
+
+The EPUB packager zips these files and the live preview serves them; both get the same
+documents, with doc-pagebreak markers where the PDF's pages begin when a layout is known.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tinycss2
+from jinja2 import Environment
+
+from . import pagemap
+from .errors import Report
+from .html import RenderedBook
+from .pagemap import PageMarker
+from .theme import Theme
+from .xhtml import parse_document, serialize_document
+
+
+@dataclass
+class Document:
+    uid: str
+    name: str  # path inside the publication, e.g. "text/introduction.xhtml"
+    data: bytes
+    properties: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Publication:
+    documents: list[Document]  # in reading order
+    styles: list[tuple[str, bytes]]  # styles-relative path -> bytes (CSS, fonts, images they use)
+    images: list[tuple[str, Path]]  # "assets/<project path>" -> file
+    cover: tuple[str, bytes]  # "assets/..." -> image bytes
+    pages: list[dict[str, str]]  # the page-list: href and label of each printed page
+
+
+def publication(
+    rbook: RenderedBook,
+    env: Environment,
+    theme: Theme,
+    cover: tuple[str, bytes],
+    markers: list[PageMarker],
+    report: Report,
+    isbn: str | None = None,
+) -> Publication:
+    """Render every document of the EPUB from the templates."""
+    styles = _stylesheets(theme, report)
+    context = {
+        "book": rbook,
+        "config": rbook.config,
+        "fmt": "epub",
+        "meta": {
+            "stylesheets": [f"styles/{rel}" for rel, _ in theme.stylesheets("epub")],
+            "cover_href": cover[0],
+            "isbn": isbn,
+        },
+    }
+    documents: list[Document] = []
+
+    def add(uid: str, name: str, template: str, **extra: object) -> None:
+        xhtml = env.get_template(template).render(**context, **extra)
+        documents.append(Document(uid, name, xhtml.encode("utf-8")))
+
+    add("cover", "text/cover.xhtml", "epub/cover.xhtml.j2")
+    add("titlepage", "text/titlepage.xhtml", "epub/titlepage.xhtml.j2")
+    for ch in rbook.chapters:
+        add(f"doc-{ch.id}", ch.file_name, "epub/chapter.xhtml.j2", ch=ch)
+
+    page_links = _with_markers(documents, markers)
+    nav = parse_document(env.get_template("epub/nav.xhtml.j2").render(**context, pages=page_links))
+    toc_page = next((m for m in markers if m.key == "toc"), None)
+    if toc_page is not None:
+        pagemap.place(nav.find(".//{*}nav"), toc_page.label)
+    documents.insert(2, Document("nav", "text/nav.xhtml", serialize_document(nav), ["nav"]))
+    images = [(f"assets/{rel}", path) for rel, path in sorted(rbook.images.items())]
+    return Publication(documents, styles, images, cover, page_links)
+
+
+def _with_markers(documents: list[Document], markers: list[PageMarker]) -> list[dict[str, str]]:
+    """Put a doc-pagebreak marker where each printed page starts; return the page-list."""
+    by_key = {m.key: m for m in markers}
+    hrefs: dict[str, str] = (
+        {"toc": f"nav.xhtml#{pagemap.anchor(by_key['toc'].label)}"} if "toc" in by_key else {}
+    )
+    for doc in documents:
+        root = parse_document(doc.data)
+        pagemap.annotate(root)
+        for el in list(root.iter()):
+            key = el.get(pagemap.KEY) if isinstance(el.tag, str) else None
+            if key in by_key and key not in hrefs:
+                pagemap.place(el, by_key[key].label)
+                hrefs[key] = f"{posixpath.basename(doc.name)}#{pagemap.anchor(by_key[key].label)}"
+        pagemap.strip(root)
+        doc.data = serialize_document(root)
+    pages = [{"href": hrefs[m.key], "label": m.label} for m in markers if m.key in hrefs]
+    return pages
+
+
+def _stylesheets(theme: Theme, report: Report) -> list[tuple[str, bytes]]:
+    """The EPUB stylesheets and every file their url()s point at, styles-relative."""
+    out: dict[str, bytes] = {}
+    for rel, path in theme.stylesheets("epub"):
+        data = path.read_bytes()
+        out[rel] = data
+        for url in _css_urls(data.decode("utf-8")):
+            dep = posixpath.normpath(posixpath.join(posixpath.dirname(rel), url))
+            found = None if dep.startswith("../") or "://" in url else theme.style(dep)
+            if found is None:
+                report.error(f"styles/{rel}: url({url}) must name a file in the styles directory")
+                continue
+            out[dep] = found.read_bytes()
+    return sorted(out.items())
+
+
+def _css_urls(css: str) -> list[str]:
+    urls: list[str] = []
+
+    def walk(tokens: list) -> None:
+        for tok in tokens:
+            if tok.type == "url":
+                urls.append(tok.value)
+            elif tok.type == "function" and tok.lower_name == "url":
+                urls.extend(a.value for a in tok.arguments if a.type == "string")
+            for attr in ("content", "prelude", "arguments"):
+                child = getattr(tok, attr, None)
+                if isinstance(child, list):
+                    walk(child)
+
+    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    return [u for u in urls if not u.startswith(("data:", "#"))]
