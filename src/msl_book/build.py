@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .cover import cover_bytes, cover_name
 from .errors import BookError, Diagnostic, Report
 from .html import RenderedBook, render_book
 from .loader import load_book
@@ -140,7 +141,7 @@ def build(
             meta = epub.EpubMeta(
                 identifier=ident,
                 modified=when,
-                cover=_cover(book, theme),
+                cover=(cover_name(book), cover_bytes(book, theme)),
                 page_source=_page_source(book) if markers else None,
             )
             epub.write_epub(rbook, env, theme, meta, markers, file, report)
@@ -169,15 +170,6 @@ def _print_meta(book: Book, when: dt.datetime, edition: str) -> dict[str, object
         if identifier(book).startswith("urn:isbn:")
         else None,
     }
-
-
-def _cover(book: Book, theme: Theme) -> tuple[str, bytes]:
-    if book.config.cover:
-        path = (book.root / book.config.cover).resolve()
-        return f"assets/{path.relative_to(book.root).as_posix()}", path.read_bytes()
-    from .cover import cover_png
-
-    return "assets/cover.png", cover_png(book.config, theme)
 
 
 def _page_source(book: Book) -> str:

@@ -1,6 +1,7 @@
 """The msl-book command line: parses options, calls the library, prints results.
 
-This is the only module that prints or exits. Problems in the book (BookError) are printed
+Commands parse options, call the library and print its results (the long-running preview,
+serve.py, prints its own log). Problems in the book (BookError) are printed
 as ``path:line: message`` with exit status 1; anything else is a bug and keeps its traceback.
 """
 
@@ -139,6 +140,19 @@ def build(
     for out in result.outputs:
         pages = f", {out.pages} pages" if out.pages else ""
         typer.echo(f"{out.path}  ({_size(out.size)}{pages})")
+
+
+@app.command()
+def serve(
+    project: ProjectArg = Path("."),
+    host: Annotated[str, typer.Option(help="Address to listen on (local only by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8000,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the preview in a web browser.")] = False,
+) -> None:
+    """Preview the book in a web browser; the page reloads when a chapter, template or style is saved."""
+    from .serve import run
+
+    run(project, host=host, port=port, open_browser=open_browser)
 
 
 class _status:

@@ -10,8 +10,11 @@ import textwrap
 
 from PIL import Image, ImageDraw, ImageFont
 
+from .model import Book
 from .schema import BookConfig
 from .theme import Theme
+
+GENERATED = "assets/cover.png"
 
 WIDTH, HEIGHT = 1600, 2400
 TEAL, AMBER, WHITE, TINT = (15, 94, 107), (199, 132, 26), (255, 255, 255), (217, 236, 238)
@@ -59,3 +62,16 @@ def cover_png(config: BookConfig, theme: Theme) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def cover_name(book: Book) -> str:
+    """Where the cover image lives inside the EPUB: the book's own image, or a generated one."""
+    if book.config.cover:
+        return f"assets/{(book.root / book.config.cover).resolve().relative_to(book.root).as_posix()}"
+    return GENERATED
+
+
+def cover_bytes(book: Book, theme: Theme) -> bytes:
+    if book.config.cover:
+        return (book.root / book.config.cover).resolve().read_bytes()
+    return cover_png(book.config, theme)

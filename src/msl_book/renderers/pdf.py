@@ -31,9 +31,13 @@ from ..html import RenderedBook
 from ..paths import is_inside, relative
 from ..theme import Theme
 from ..xhtml import parse_document, serialize_document
+from . import weasyprint_fixes
+
+weasyprint_fixes.apply()
 
 VARIANTS = {"ua-1": "pdf/ua-1", "a-3u": "pdf/a-3u", "none": None}
 BASE_FONT_SIZE = {"A4": "10.5pt", "letter": "10.5pt", "legal": "10.5pt", "A5": "9.5pt", "B5": "10pt"}
+# Smaller pages (trim sizes such as 6x9in) get 9.5pt.
 
 
 @dataclass
@@ -169,9 +173,18 @@ def check_fonts(layout: PrintLayout, theme: Theme, report: Report) -> None:
         )
 
 
+PAGE_HEIGHTS = {"A4": "297mm", "A5": "210mm", "B5": "250mm", "letter": "11in", "legal": "14in"}
+
+
 def page_geometry_css(page_size: str) -> str:
+    """Page size and the sizes that depend on it (base font, full-page cover)."""
     font_size = BASE_FONT_SIZE.get(page_size, "9.5pt")
-    return f"@page {{ size: {page_size}; }}\nhtml {{ font-size: {font_size}; }}\n"
+    height = PAGE_HEIGHTS.get(page_size) or page_size.split()[-1]
+    return (
+        f"@page {{ size: {page_size}; }}\n"
+        f"html {{ font-size: {font_size}; }}\n"
+        f".cover {{ --page-height: {height}; }}\n"
+    )
 
 
 def edition_css(edition: str) -> str:

@@ -1,0 +1,202 @@
+"""Print typography of the real handbook and of purpose-built fixtures: contents page
+numbers, running heads, blank pages, footnotes on the page of their call, repeated table
+headers, the print edition's bleed and crop marks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from msl_book.build import BuildOptions, build
+
+from conftest import ROOT, make_book
+
+CHAPTER_TITLES = [
+    "Why the MSL Role Matters Now",
+    "The MSL Role at a Glance",
+    "Core Responsibilities and Skills",
+    "Education, Credentials, and Lifelong Learning",
+    "Your Career Path as an MSL",
+    "Trends Shaping the MSL Role",
+]
+
+
+@dataclass
+class Pdf:
+    reader: PdfReader
+    texts: list[str]  # extracted text of each page
+    labels: list[str]  # page labels
+
+
+@pytest.fixture(scope="module")
+def pdf(handbook) -> Pdf:
+    reader = PdfReader(handbook.pdf)
+    return Pdf(reader, [page.extract_text() or "" for page in reader.pages], reader.page_labels)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _flat(text: str) -> str:
+    text = re.sub(r"[\u2010\u00ad-]\n", "", text)  # words hyphenated at a line end
+    return re.sub(r"\s+", " ", text)
+
+
+def test_contents_page_numbers_are_the_pages_where_chapters_start(pdf):
+    texts, labels = pdf.texts, pdf.labels
+    toc = " ".join(_flat(t) for t, label in zip(texts, labels, strict=True) if label in ("v", "vi", "vii"))
+    checked = 0
+    for number, title in enumerate(CHAPTER_TITLES, start=1):
+        m = re.search(rf"{number} {re.escape(title)} \.+ (\d+)", toc)
+        assert m, title
+        start = labels.index(m[1])
+        opener = _lines(texts[start])
+        assert opener[:2] == [f"CHAPTER {number}", title.split(",")[0]] or opener[0] == f"CHAPTER {number}", (
+            opener[:3]
+        )
+        assert title in _flat(texts[start])
+        checked += 1
+    assert checked == 6
+
+
+def test_running_heads_show_book_title_on_versos_and_chapter_on_rectos(pdf):
+    texts, labels = pdf.texts, pdf.labels
+    start = labels.index("1")
+    verso, recto = labels.index("2"), labels.index("3")
+    assert _lines(texts[verso])[-2:] == ["THE MEDICAL SCIENCE LIAISON HANDBOOK", "2"]
+    assert _lines(texts[recto])[-2:] == ["WHY THE MSL ROLE MATTERS NOW", "3"]
+    # a chapter opener has no running head, only its folio
+    assert _lines(texts[start])[-1] == "1"
+    assert "THE MEDICAL SCIENCE LIAISON HANDBOOK" not in texts[start]
+    assert "WHY THE MSL ROLE MATTERS NOW" not in texts[start]
+
+
+def test_blank_pages_carry_no_running_head_or_folio(pdf):
+    texts = pdf.texts
+    blanks = [i for i, t in enumerate(texts) if i > 0 and not t.strip()]
+    assert blanks, "chapters open on rectos, so some versos are blank"
+    for i in blanks:
+        assert i % 2 == 1  # a verso: odd index = even physical page
+        assert not pdf.reader.pages[i].extract_text().strip()
+
+
+def test_chapters_open_on_right_hand_pages(pdf):
+    texts = pdf.texts
+    for title in CHAPTER_TITLES:
+        index = next(i for i, t in enumerate(texts) if _flat(t).startswith("CHAPTER") and title in _flat(t))
+        assert index % 2 == 0, title  # even index = odd physical page = recto
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z]+", " ", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).lower()).split())
+
+
+def test_footnote_text_is_on_the_page_of_its_call(pdf):
+    texts = pdf.texts
+    pages = [_words(_flat(t)) for t in texts]
+    checked = 0
+    for path in sorted(ROOT.glob("chapters/*.md")):
+        source = path.read_text(encoding="utf-8")
+        for label, body in re.findall(r"^\[\^([^\]]+)\]: (.+)$", source, re.MULTILINE):
+            before = source[: source.index(f"[^{label}]")]
+            call_words = " ".join(_words(before).split()[-6:])
+            words = _words(body).split()
+            note_words = " ".join(words[len(words) // 3 :][:8])  # mid-note: openings can recur elsewhere
+            call_pages = [i for i, t in enumerate(pages) if call_words in t]
+            note_pages = [i for i, t in enumerate(pages) if note_words in t]
+            assert len(call_pages) == 1 and call_pages == note_pages, (
+                path.name,
+                label,
+                call_pages,
+                note_pages,
+            )
+            checked += 1
+    assert checked >= 2
+
+
+def _footnote_book(tmp_path, chapters: int = 14):
+    """Chapters with a growing amount of text before a footnote, so that in some of them the
+    call falls on the last lines of a page."""
+    filler = "This sentence fills the page so that the note call moves down the page. " * 6
+    files = {"book.yaml": "title: Notes\nauthors: [A]\nlanguage: en\n"}
+    for n in range(chapters):
+        paragraphs = [filler] * (6 + n) + [
+            f"Call number {n} is here.[^n] After the call.",
+            f"[^n]: Note body {n} " + "with more words " * 12 + ".",
+        ]
+        files[f"chapters/{n:02d}-chapter-{n}.md"] = (
+            f"---\ntitle: Chapter {n}\n---\n" + "\n\n".join(paragraphs) + "\n"
+        )
+    return make_book(tmp_path, {**files, "chapters/01-first.md": None, "chapters/02-second.md": None})
+
+
+def test_every_footnote_lands_on_the_page_of_its_call(tmp_path):
+    project = _footnote_book(tmp_path)
+    result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
+    texts = [_flat(p.extract_text() or "") for p in PdfReader(result.outputs[0].path).pages]
+    near_bottom = 0
+    for n in range(14):
+        call = [i for i, t in enumerate(texts) if f"Call number {n} is here" in t]
+        body = [i for i, t in enumerate(texts) if f"Note body {n} " in t]
+        assert len(call) == 1 and call == body, (n, call, body)
+        lines = _lines(PdfReader(result.outputs[0].path).pages[call[0]].extract_text())
+        near_bottom += any(f"Call number {n}" in line for line in lines[-12:])
+    assert near_bottom >= 3  # the fixture really puts calls near the foot of a page
+
+
+def test_long_tables_repeat_their_header_row(tmp_path):
+    rows = "\n".join(f"| Item {i} | A longer description of item {i} that wraps |" for i in range(90))
+    project = make_book(
+        tmp_path,
+        {
+            "chapters/02-second.md": f"---\ntitle: Second Chapter\n---\n| Name | Description |\n|---|---|\n{rows}\n\nTable: A long table\n"
+        },
+    )
+    result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
+    texts = [p.extract_text() or "" for p in PdfReader(result.outputs[0].path).pages]
+    pages = [t for t in texts if "Item " in t]
+    assert len(pages) >= 2
+    for t in pages:
+        lines = _lines(t)
+        first_row = next(i for i, line in enumerate(lines) if line.startswith("Item "))
+        assert "Name Description" in lines[:first_row], lines[: first_row + 1]
+
+
+def test_print_edition_has_bleed_and_crop_marks(tmp_path):
+    project = make_book(tmp_path)
+    result = build(
+        project, BuildOptions(formats=("pdf",), editions=("screen", "print"), output=tmp_path / "o")
+    )
+    screen, printed = (o.path for o in result.outputs)
+    assert printed.name == "tiny-print.pdf"
+    mm = 72 / 25.4
+    with pikepdf.open(screen) as s, pikepdf.open(printed) as p:
+        assert len(s.pages) == len(p.pages)
+        page = p.pages[2]
+        media = [float(v) for v in page.MediaBox]
+        trim = [float(v) for v in page.TrimBox]
+        assert trim[2] - trim[0] == pytest.approx(210 * mm, abs=0.5)
+        assert media[2] - media[0] == pytest.approx((210 + 6) * mm, abs=0.5)
+        assert [float(v) for v in s.pages[2].MediaBox][2] == pytest.approx(210 * mm, abs=0.5)
+
+
+def test_a_link_at_the_end_of_a_line_does_not_hyphenate_the_first_word(tmp_path):
+    """WeasyPrint 70.0 hyphenated "Wel-" alone on the first line when the next inline element
+    (here a link) did not fit; msl-book's fix makes it break at the last space instead."""
+    para = (
+        "Welcome to the team. This handbook is written for people who are new to the work of a "
+        "[Medical Science Liaison](#first) (MSL). Most readers will hold an advanced degree."
+    )
+    project = make_book(tmp_path, {"chapters/02-second.md": f"---\ntitle: Second\n---\n{para}\n"})
+    result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
+    text = next(
+        t for t in (p.extract_text() for p in PdfReader(result.outputs[0].path).pages) if "CHAPTER 2" in t
+    )
+    first_line = _lines(text)[2]
+    assert first_line.startswith("Welcome to the team.")
+    assert first_line.endswith("work of a")

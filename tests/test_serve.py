@@ -1,0 +1,425 @@
+"""msl-book serve: the live preview, over HTTP on the loopback interface and in headless Chromium."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from lxml import etree
+
+import msl_book.serve
+from msl_book.build import load
+from msl_book.errors import BookError, Report
+from msl_book.serve import PreviewServer
+from msl_book.theme import theme_dir
+
+from conftest import make_book
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--no-proxy-server",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # nothing but the preview
+]
+WAIT = 10.0  # seconds: the longest any test waits for a rebuild to show
+CUSTOM_CSS = "body { background-color: rgb(1, 2, 3) !important; }\n"
+BROKEN_YAML = "---\ntitle: [unclosed\n---\nBody\n"
+# A proxy must never see these requests: the preview is on the loopback interface only.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Response:
+    status: int
+    headers: Message
+    body: bytes
+    url: str
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def fetch(url: str) -> Response:
+    try:
+        with OPENER.open(url, timeout=5) as r:
+            return Response(r.status, r.headers, r.read(), r.url)
+    except urllib.error.HTTPError as e:
+        with e:
+            return Response(e.code, e.headers, e.read(), e.url)
+
+
+def raw_get(server: PreviewServer, path: str) -> int:
+    """GET a path exactly as written (no client-side normalisation of '..'); the status."""
+    parts = urllib.parse.urlsplit(server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def eventually(check: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    """Poll ``check`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@dataclass
+class Preview:
+    server: PreviewServer
+    project: Path
+    log: list[str]
+
+    def url(self, path: str) -> str:
+        return self.server.url + path.lstrip("/")
+
+    @property
+    def chapter(self) -> Path:
+        return self.project / "chapters" / "01-first.md"
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Preview]:
+    project = make_book(tmp_path, {"styles/custom.css": CUSTOM_CSS})
+    log: list[str] = []
+    server = PreviewServer(project, port=0, log=log.append)
+    try:
+        server.start()
+        yield Preview(server, project, log)
+    finally:
+        server.stop()
+
+
+# -- over HTTP ---------------------------------------------------------------------------------
+
+
+def test_serves_the_publication_from_memory(preview: Preview) -> None:
+    before = snapshot(preview.project)
+    assert preview.server.url.startswith("http://127.0.0.1:")
+
+    index = fetch(preview.url("/"))
+    assert index.status == 200
+    assert index.url.endswith("/text/nav.xhtml")
+    assert "First Chapter" in index.text
+
+    chapter = fetch(preview.url("/text/first.xhtml"))
+    assert chapter.status == 200
+    assert chapter.headers["Content-Type"] == "application/xhtml+xml; charset=utf-8"
+    assert chapter.headers["Cache-Control"] == "no-store"
+    assert "Opening paragraph of the first chapter" in chapter.text
+    root = etree.fromstring(chapter.body)  # the injected script keeps it well-formed XHTML
+    scripts = root.findall(".//{http://www.w3.org/1999/xhtml}body/{http://www.w3.org/1999/xhtml}script")
+    assert len(scripts) == 1
+    assert scripts[0].get("src") == f"/__msl-book/reload.js?build={preview.server.site.build_id}"
+    assert '<script src="/__msl-book/reload.js?build=' in chapter.text
+    assert "../styles/custom.css" in chapter.text
+
+    script = fetch(preview.url("/__msl-book/reload.js"))
+    assert script.status == 200
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert b"EventSource" in script.body
+
+    theme = theme_dir()
+    for path, media_type, expected in [
+        ("/styles/base.css", "text/css; charset=utf-8", (theme / "styles/base.css").read_bytes()),
+        ("/styles/custom.css", "text/css; charset=utf-8", CUSTOM_CSS.encode()),
+        (
+            "/styles/fonts/CharisSIL-Regular.ttf",
+            "font/ttf",
+            (theme / "styles/fonts/CharisSIL-Regular.ttf").read_bytes(),
+        ),
+        ("/styles/fonts/Inter-Bold.otf", "font/otf", (theme / "styles/fonts/Inter-Bold.otf").read_bytes()),
+        ("/assets/images/dot.svg", "image/svg+xml", (preview.project / "images/dot.svg").read_bytes()),
+    ]:
+        got = fetch(preview.url(path))
+        assert (got.status, got.headers["Content-Type"]) == (200, media_type), path
+        assert got.body == expected, path
+
+    cover = fetch(preview.url("/assets/cover.png"))
+    assert (cover.status, cover.headers["Content-Type"]) == (200, "image/png")
+    assert cover.body.startswith(b"\x89PNG\r\n\x1a\n")
+
+    assert fetch(preview.url("/text/missing.xhtml")).status == 404
+    assert snapshot(preview.project) == before  # nothing written into the project (or its dist/)
+
+
+TRAVERSALS = [
+    "/text/../../book.yaml",
+    "/styles/../../../../../../etc/passwd",
+    "/%2e%2e/book.yaml",
+    "/text/%2E%2E/%2E%2E/chapters/01-first.md",
+    "/..%2fbook.yaml",
+    "/text/..%5c..%5cbook.yaml",
+    "/text/first.xhtml%00",
+    "/./text/first.xhtml",
+    "//etc/passwd",
+    "/book.yaml",
+    "/chapters/01-first.md",
+    "/images/dot.svg",
+]
+
+
+def test_only_publication_paths_are_served(preview: Preview) -> None:
+    for path in TRAVERSALS:
+        assert raw_get(preview.server, path) == 404, path
+    assert raw_get(preview.server, "/text/first.xhtml") == 200
+
+
+def test_stops_cleanly_even_if_never_started(tmp_path: Path) -> None:
+    started = time.monotonic()
+    PreviewServer(make_book(tmp_path), port=0, log=lambda _line: None).stop()
+    assert time.monotonic() - started < 2
+    with pytest.raises(NotADirectoryError):
+        PreviewServer(tmp_path / "missing", port=0)
+
+
+def test_refuses_requests_for_other_host_names(preview: Preview) -> None:
+    parts = urllib.parse.urlsplit(preview.server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        conn.request("GET", "/text/first.xhtml", headers={"Host": "attacker.example"})
+        assert conn.getresponse().status == 403
+    finally:
+        conn.close()
+    assert fetch(f"http://localhost:{parts.port}/text/first.xhtml").status == 200
+
+
+def test_book_errors_become_an_error_page_until_fixed(preview: Preview) -> None:
+    original = preview.chapter.read_text(encoding="utf-8")
+    preview.chapter.write_text(BROKEN_YAML, encoding="utf-8")
+    with pytest.raises(BookError) as failure:
+        load(preview.project, Report())
+    expected = [str(d) for d in failure.value.diagnostics]
+    assert expected[0].startswith("chapters/01-first.md:2: invalid YAML: ")
+
+    eventually(lambda: fetch(preview.url("/text/first.xhtml")).status == 500, "the error page")
+    page = fetch(preview.url("/text/first.xhtml"))
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    for line in expected:
+        assert html.escape(line, quote=False) in page.text
+    assert "<stream end>" not in page.text  # escaped: the message quotes '<stream end>'
+    assert '<script src="/__msl-book/reload.js?build=' in page.text
+    assert fetch(preview.url("/text/second.xhtml")).status == 500  # every page shows it
+    for line in expected:
+        assert line in preview.log  # and the terminal
+
+    assert fetch(preview.url("/__msl-book/reload.js")).status == 200  # still serving
+    preview.chapter.write_text(original, encoding="utf-8")
+    eventually(lambda: fetch(preview.url("/text/first.xhtml")).status == 200, "the chapter again")
+    assert "Opening paragraph of the first chapter" in fetch(preview.url("/text/first.xhtml")).text
+
+
+def test_a_bug_shows_its_traceback_and_the_server_survives(
+    preview: Preview, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom <in> the renderer")
+
+    monkeypatch.setattr(msl_book.serve, "publication", broken)
+    site = preview.server.rebuild()
+    assert site.error is not None
+    page = fetch(preview.url("/text/first.xhtml"))
+    assert page.status == 500
+    assert "Traceback (most recent call last)" in page.text
+    assert "RuntimeError: boom &lt;in&gt; the renderer" in page.text
+    assert any("RuntimeError: boom <in> the renderer" in line for line in preview.log)
+
+    monkeypatch.undo()
+    assert preview.server.rebuild().error is None
+    assert fetch(preview.url("/text/first.xhtml")).status == 200
+
+
+def test_template_syntax_errors_are_reported_with_their_place(preview: Preview) -> None:
+    template = preview.project / "templates" / "epub" / "chapter.xhtml.j2"
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        (theme_dir() / "templates/epub/chapter.xhtml.j2")
+        .read_text(encoding="utf-8")
+        .replace("{% block body %}", "{% block body %}{{ oops( }}"),
+        encoding="utf-8",
+    )
+    eventually(lambda: fetch(preview.url("/text/first.xhtml")).status == 500, "the error page")
+    assert "templates/epub/chapter.xhtml.j2:4: " in fetch(preview.url("/text/first.xhtml")).text
+    template.unlink()
+    eventually(lambda: fetch(preview.url("/text/first.xhtml")).status == 200, "the chapter again")
+
+
+def read_event(stream: http.client.HTTPResponse) -> str:
+    """The next event's name (skipping comments and retry lines)."""
+    while True:
+        line = stream.readline().decode()
+        if line.startswith("event: "):
+            return line.removeprefix("event: ").strip()
+        assert line, "the event stream ended"
+
+
+def open_events(preview: Preview, build: str) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    parts = urllib.parse.urlsplit(preview.server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=WAIT)
+    conn.request("GET", f"/__msl-book/events?build={build}")
+    response = conn.getresponse()
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/event-stream")
+    return conn, response
+
+
+def test_events_tell_pages_of_older_builds_to_reload(preview: Preview) -> None:
+    conn, stream = open_events(preview, "an-older-build")
+    try:
+        assert read_event(stream) == "reload"  # at once: the page missed a build
+    finally:
+        conn.close()
+
+    current = preview.server.site.build_id
+    conn, stream = open_events(preview, current)
+    try:
+        (preview.project / "dist").mkdir()
+        (preview.project / "dist" / "tiny.epub").write_bytes(b"not a source")  # ignored
+        (preview.project / ".notes.md").write_text("ignored", encoding="utf-8")
+        text = preview.chapter.read_text(encoding="utf-8")
+        preview.chapter.write_text(text.replace("Opening paragraph", "Changed paragraph"), encoding="utf-8")
+        assert read_event(stream) == "reload"
+    finally:
+        conn.close()
+    assert preview.server.site.build_id != current
+    rebuilt = [line for line in preview.log if "rebuilt in" in line]
+    assert rebuilt and all(line.startswith("chapters/01-first.md changed: ") for line in rebuilt), rebuilt
+
+
+def test_saving_without_changes_does_not_reload(preview: Preview) -> None:
+    current = preview.server.site.build_id
+    assert preview.server.rebuild().build_id == current
+
+
+def test_command_prints_the_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    project = make_book(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "msl_book", "serve", str(project), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("Serving A Tiny Test Book at http://127.0.0.1:"), line
+        assert line.rstrip().endswith("/ (Ctrl+C to stop)"), line
+        url = line.split(" at ", 1)[1].split(" ", 1)[0]
+        assert fetch(url + "text/first.xhtml").status == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=WAIT) == 0
+        assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=WAIT)
+
+
+# -- in a real browser -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    reason = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = "playwright is not installed (pip install playwright)"
+    if reason is None and not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+    if reason is not None:
+        if os.environ.get("MSL_BOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"MSL_BOOK_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(WAIT * 1000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_browser_reloads_on_save_and_shows_errors(preview: Preview, page: Page) -> None:
+    from playwright.sync_api import expect
+
+    url = preview.url("/text/first.xhtml")
+    page.goto(url)
+    body = page.locator("body")
+    expect(page.locator("h1.chapter-title")).to_have_text("Chapter 1 First Chapter")
+    expect(body).to_contain_text("Opening paragraph of the first chapter")
+
+    original = preview.chapter.read_text(encoding="utf-8")
+    preview.chapter.write_text(
+        original.replace("Opening paragraph of the first chapter", "A rewritten first sentence"),
+        encoding="utf-8",
+    )
+    expect(body).to_contain_text("A rewritten first sentence")
+    expect(body).not_to_contain_text("Opening paragraph of the first chapter")
+
+    preview.chapter.write_text(BROKEN_YAML, encoding="utf-8")
+    expect(body).to_contain_text("chapters/01-first.md:2: invalid YAML: expected ',' or ']'")
+    expect(body).to_contain_text("'<stream end>'")
+
+    preview.chapter.write_text(original, encoding="utf-8")
+    expect(body).to_contain_text("Opening paragraph of the first chapter")
+    expect(page.locator("h1.chapter-title")).to_have_text("Chapter 1 First Chapter")
+    assert page.url == url
+
+
+def test_browser_applies_a_saved_stylesheet(preview: Preview, page: Page) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(preview.url("/text/second.xhtml"))
+    body = page.locator("body")
+    expect(body).to_have_css("background-color", "rgb(1, 2, 3)")
+    page.wait_for_function(
+        "[...document.fonts].some(f => f.family.includes('Charis SIL') && f.status === 'loaded')"
+    )  # the served font really loads
+
+    (preview.project / "styles" / "custom.css").write_text(
+        "body { background-color: rgb(4, 5, 6) !important; }\n", encoding="utf-8"
+    )
+    expect(body).to_have_css("background-color", "rgb(4, 5, 6)")
