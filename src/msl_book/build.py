@@ -129,9 +129,9 @@ def build(
                 outputs.append(Output("pdf", file, file.stat().st_size, len(layout.pages), edition))
                 if not markers:
                     markers = [
-                        PageMarker(p.start, p.label)
+                        PageMarker(p.label, p.block, p.continued, p.words, p.next_block)
                         for p in layout.pages
-                        if p.start and p.kind != "cover" and not p.blank
+                        if p.block and p.kind != "cover" and not p.blank
                     ]
         if "epub" in options.formats:
             from .renderers import epub

@@ -9,11 +9,14 @@ marker in front of the element with that key.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
 
-from .xhtml import element, has_class, local
+from .xhtml import element, has_class, local, text_segments, wrap_match
+
+_WORD = re.compile(r"[^\W\d_]+")
 
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "figure", "tr", "pre", "blockquote"}
 SCOPE_CLASSES = ("chapter", "titlepage", "copyright")
@@ -25,8 +28,13 @@ NO_SPAN_CHILDREN = {"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", 
 
 @dataclass(frozen=True)
 class PageMarker:
-    key: str  # the block the page starts with
+    """Where one printed page starts, in terms both outputs share."""
+
     label: str  # the printed page number
+    block: str  # key of the block holding the page's first line
+    continued: bool = False  # the block began on an earlier page: the page starts inside it
+    words: str = ""  # then: the page's first whole words, to find the spot in the block
+    next_block: str | None = None  # the first block that begins on the page (fallback)
 
 
 def anchor(label: str) -> str:
@@ -63,12 +71,49 @@ def strip(root: etree._Element) -> None:
             del el.attrib[KEY]
 
 
-def place(target: etree._Element, label: str) -> None:
-    """Insert a doc-pagebreak marker at the start of ``target``."""
-    span = element(
+def marker(label: str) -> etree._Element:
+    return element(
         "span",
         {"epub:type": "pagebreak", "role": "doc-pagebreak", "id": anchor(label), "aria-label": label},
     )
+
+
+def place_within(block: etree._Element, words: str, label: str) -> bool:
+    """Insert a marker inside ``block`` just before ``words`` (compared as letters only:
+    numbers of note calls and generated text differ between the outputs). False if the words
+    are not there."""
+    wanted = _WORD.findall(words.lower())[:4]
+    if not wanted:
+        return False
+    segments = [
+        (owner, where)
+        for owner, where in text_segments(block, lambda e: False)
+        if local(owner if where == "text" else owner.getparent()) not in NO_SPAN_CHILDREN
+    ]
+    text = ""
+    starts = []
+    for owner, where in segments:
+        starts.append(len(text))
+        text += getattr(owner, where) or ""
+    found = [m.start() for m in _WORD.finditer(text.lower())]
+    tokens = [m.group() for m in _WORD.finditer(text.lower())]
+    for i in range(len(tokens) - len(wanted) + 1):
+        if tokens[i : i + len(wanted)] == wanted:
+            offset = found[i]
+            break
+    else:
+        return False
+    for (owner, where), start in zip(segments, starts, strict=True):
+        length = len(getattr(owner, where) or "")
+        if start <= offset <= start + length:  # at a boundary, the earlier run: before a link, not in it
+            wrap_match(owner, where, offset - start, offset - start, marker(label))
+            return True
+    return False  # pragma: no cover - the offset always lies in some segment
+
+
+def place(target: etree._Element, label: str) -> None:
+    """Insert a doc-pagebreak marker at the start of ``target``."""
+    span = marker(label)
     parent = target.getparent()
     if local(target) == "tr":
         cell = target[0]

@@ -70,9 +70,12 @@ def publication(
     for ch in rbook.chapters:
         add(f"doc-{ch.id}", ch.file_name, "epub/chapter.xhtml.j2", ch=ch)
 
-    page_links = _with_markers(documents, markers)
+    toc_page = next((m for m in markers if m.block == "toc" and not m.continued), None)
+    page_links = _with_markers(documents, [m for m in markers if m is not toc_page])
+    if toc_page is not None:
+        page_links.insert(0, {"href": f"nav.xhtml#{pagemap.anchor(toc_page.label)}", "label": toc_page.label})
+        page_links.sort(key=lambda p: [m.label for m in markers].index(p["label"]))
     nav = parse_document(env.get_template("epub/nav.xhtml.j2").render(**context, pages=page_links))
-    toc_page = next((m for m in markers if m.key == "toc"), None)
     if toc_page is not None:
         pagemap.place(nav.find(".//{*}nav"), toc_page.label)
     documents.insert(2, Document("nav", "text/nav.xhtml", serialize_document(nav), ["nav"]))
@@ -82,22 +85,30 @@ def publication(
 
 def _with_markers(documents: list[Document], markers: list[PageMarker]) -> list[dict[str, str]]:
     """Put a doc-pagebreak marker where each printed page starts; return the page-list."""
-    by_key = {m.key: m for m in markers}
-    hrefs: dict[str, str] = (
-        {"toc": f"nav.xhtml#{pagemap.anchor(by_key['toc'].label)}"} if "toc" in by_key else {}
-    )
+    wanted = {m.block for m in markers} | {m.next_block for m in markers if m.next_block}
+    hrefs: dict[str, str] = {}
     for doc in documents:
         root = parse_document(doc.data)
         pagemap.annotate(root)
-        for el in list(root.iter()):
-            key = el.get(pagemap.KEY) if isinstance(el.tag, str) else None
-            if key in by_key and key not in hrefs:
-                pagemap.place(el, by_key[key].label)
-                hrefs[key] = f"{posixpath.basename(doc.name)}#{pagemap.anchor(by_key[key].label)}"
+        blocks = {
+            key: el
+            for el in root.iter()
+            if isinstance(el.tag, str) and (key := el.get(pagemap.KEY)) in wanted
+        }
+        for m in markers:
+            if m.label in hrefs or (m.block not in blocks and m.next_block not in blocks):
+                continue
+            block = blocks.get(m.block)
+            if block is not None and not m.continued:
+                pagemap.place(block, m.label)
+            elif not (block is not None and pagemap.place_within(block, m.words, m.label)):
+                if m.next_block not in blocks:
+                    continue
+                pagemap.place(blocks[m.next_block], m.label)
+            hrefs[m.label] = f"{posixpath.basename(doc.name)}#{pagemap.anchor(m.label)}"
         pagemap.strip(root)
         doc.data = serialize_document(root)
-    pages = [{"href": hrefs[m.key], "label": m.label} for m in markers if m.key in hrefs]
-    return pages
+    return [{"href": hrefs[m.label], "label": m.label} for m in markers if m.label in hrefs]
 
 
 def _stylesheets(theme: Theme, report: Report) -> list[tuple[str, bytes]]:

@@ -46,8 +46,10 @@ class PageInfo:
     label: str  # the printed folio ("Cover", "iii", "12")
     kind: str  # cover | front | body
     blank: bool
-    start: str | None = None  # data-pb key or id of the first block that begins on the page
-    start_text: str = ""  # the first words printed on the page
+    block: str | None = None  # key of the block the page's first line belongs to
+    continued: bool = False  # that block began on an earlier page
+    words: str = ""  # the first whole words printed on the page (continued blocks only)
+    next_block: str | None = None  # key of the first block that begins on this page
 
 
 @dataclass
@@ -276,10 +278,12 @@ def _roman(n: int) -> str:
 
 
 def _pages(document: object) -> list[PageInfo]:
-    """Label every page the way print.css numbers it: cover, roman front matter, arabic body."""
+    """Label every page the way print.css numbers it (cover, roman front matter, arabic
+    body) and find where its content starts, for the EPUB's page markers."""
     pages: list[PageInfo] = []
     body_start: int | None = None
     seen: set[str] = set()
+    last_line: dict[str, str] = {}
     for i, page in enumerate(document.pages):
         box = page._page_box
         name = box.page_type.name or ""
@@ -291,47 +295,63 @@ def _pages(document: object) -> list[PageInfo]:
             kind, label = "front", _roman(i + 1)
         else:
             kind, label = "body", str(i - body_start + 1)
-        start, text = _first_block(box, seen)
-        pages.append(PageInfo(i, label, kind, box.page_type.blank, start, text))
+        info = PageInfo(i, label, kind, box.page_type.blank)
+        lines = list(_lines(box))
+        if lines:
+            key, text = lines[0]
+            info.block, info.continued = key, key in seen
+            if info.continued:
+                words = text.split()
+                if last_line.get(key, "").endswith(HYPHENS) and words:
+                    words = words[1:]  # the first word's start was on the previous page
+                info.words = " ".join(words[:6])
+        for key, text in lines:
+            if key not in seen:
+                seen.add(key)
+                info.next_block = info.next_block or key
+            last_line[key] = text
+        pages.append(info)
     return pages
 
 
-def _first_block(page_box: object, seen: set[str]) -> tuple[str | None, str]:
-    """The key of the first block that begins on this page (not one continued from the
-    previous page), and its first words. Marks every block on the page as seen."""
-    found: tuple[str | None, str] = (None, "")
-    for box in _flow_boxes(page_box):
-        element = getattr(box, "element", None)
-        key = element.get("data-pb") if element is not None else None
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        if found[0] is None:
-            found = (key, _box_text(box)[:80])
-    return found
+HYPHENS = ("\u2010", "-", "\u00ad")
+PSEUDO = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")
 
 
-def _flow_boxes(box: object) -> Iterator[object]:
+def _lines(box: object, key: str | None = None) -> Iterator[tuple[str, str]]:
+    """(block key, text) of every line in the page's flow, in order, notes and margins left
+    out; generated text (bullets, "(page N)") is not part of a line's text."""
     from weasyprint.formatting_structure import boxes
 
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", "") and "::" not in box.element_tag:
+        key = element.get("data-pb") or key
+    if isinstance(box, boxes.LineBox):
+        if key is not None:
+            yield key, _line_text(box)
+        return
+    if isinstance(box, boxes.ReplacedBox) and key is not None:
+        yield key, ""
+        return
     for child in getattr(box, "children", []):
         if isinstance(child, (boxes.MarginBox, boxes.FootnoteAreaBox)):
             continue
-        yield child
-        yield from _flow_boxes(child)
+        yield from _lines(child, key)
 
 
-def _box_text(box: object) -> str:
+def _line_text(box: object) -> str:
     parts: list[str] = []
 
     def walk(b: object) -> None:
+        if any(str(getattr(b, "element_tag", "")).endswith(p) for p in PSEUDO):
+            return
         if hasattr(b, "text"):
             parts.append(b.text)
         for c in getattr(b, "children", []):
             walk(c)
 
     walk(box)
-    return re.sub(r"\s+", " ", " ".join(parts)).strip()
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 _FILE_URL = re.compile(r"file://[^\s'\"),]+")
