@@ -40,4 +40,4 @@ def test_format_and_edition_select_the_outputs(tmp_path):
     out = tmp_path / "out"
     result = run_cli("build", str(project), "-o", str(out), "--format", "pdf", "--edition", "print")
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == ["tiny-print.pdf"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["tiny-print.pdf"]

@@ -119,11 +119,11 @@ def test_a_failed_build_leaves_the_previous_outputs_untouched(tmp_path):
     out = tmp_path / "out"
     assert run_cli("build", str(project), "--output", str(out)).code == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert set(before) == {"tiny.pdf", "tiny.epub"}
+    assert set(before) == {"tiny.pdf", "tiny.epub", ".msl-book-cache.json"}
     (project / SECOND).write_text("---\ntitle: Second\n---\n[broken](#nope)\n", encoding="utf-8")
     assert run_cli("build", str(project), "--output", str(out)).code == 1
     after = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert after == before  # same files, same bytes, no temporary files left behind
+    assert after == before  # same files, same bytes (the cache too), no temporary files left
 
 
 def test_a_warning_is_fatal_with_strict(tmp_path):

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, cache
+from .checks import check_templates
 from .cover import cover_bytes, cover_name
 from .errors import BookError, Diagnostic, Report
 from .html import RenderedBook, render_book
@@ -36,12 +37,14 @@ class BuildOptions:
     output: Path | None = None
     strict: bool = False
     pdf_standard: str | None = None
+    force: bool = False  # rebuild even if nothing changed since the last build
 
 
 @dataclass(frozen=True)
 class BuildResult:
     outputs: list[Output]
     warnings: list[Diagnostic]
+    cached: bool = False  # nothing changed: the outputs of the last build were kept
 
 
 @dataclass(frozen=True)
@@ -53,15 +56,40 @@ class Output:
     edition: str | None = None
 
 
-def load(project: Path, report: Report) -> tuple[Book, RenderedBook]:
-    """Everything that can be known without laying out a page; raises BookError."""
+def load(project: Path, report: Report, stop: bool = True) -> tuple[Book, RenderedBook]:
+    """Read and render the book; raises BookError (with ``stop``, as soon as a stage failed)."""
     book = load_book(project, report)
     if book is None:
         report.raise_if_failed()
         raise BookError(report.items)  # pragma: no cover - load_book reports why it failed
     rbook = render_book(book, report)
-    report.raise_if_failed()
+    if stop:
+        report.raise_if_failed()
     return book, rbook
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    book: Book
+    rbook: RenderedBook
+    warnings: list[Diagnostic]
+
+
+def check(project: Path, strict: bool = False) -> CheckResult:
+    """Everything that can be known without laying out a page, reported all at once:
+    book.yaml, front matter, Markdown, ids and links, images, glossary, heading order,
+    templates, stylesheets and the characters the fonts lack. Raises BookError."""
+    from .checks import check_characters, check_templates
+    from .publication import stylesheet_files
+
+    report = Report(strict=strict)
+    book, rbook = load(project.resolve(), report, stop=False)
+    theme = Theme(book.root)
+    check_templates(environment(theme), theme, report)
+    stylesheet_files(theme, report)
+    check_characters(book, theme, report)
+    report.raise_if_failed()
+    return CheckResult(book, rbook, report.warnings)
 
 
 def output_name(book: Book) -> str:
@@ -91,17 +119,56 @@ def modified_time(book: Book, report: Report) -> dt.datetime:
 def build(
     project: Path, options: BuildOptions = BuildOptions(), progress: Progress | None = None
 ) -> BuildResult:
-    """Build the requested outputs of the book in ``project``; raises BookError on bad input."""
-    say = progress or (lambda _msg: None)
+    """Build the requested outputs of the book in ``project``; raises BookError on bad input.
+
+    If nothing that went into the last build with the same options has changed, its outputs
+    are kept and no layout is done (``force`` rebuilds anyway)."""
     project = project.resolve()
+    out_dir = (options.output or project / "dist").resolve()
+    key = cache.options_key(
+        {
+            "formats": list(options.formats),
+            "editions": list(options.editions),
+            "pdf_standard": options.pdf_standard,
+            "strict": options.strict,
+        }
+    )
+    if not options.force and (hit := cache.lookup(out_dir, key)):
+        outputs, warnings = hit
+        return BuildResult(
+            [Output(o.format, out_dir / o.name, o.size, o.pages, o.edition) for o in outputs],
+            [Diagnostic(**w) for w in warnings],
+            cached=True,
+        )
+    result, inputs, listings = _build(project, out_dir, options, progress or (lambda _msg: None))
+    cache.record(
+        out_dir,
+        key,
+        inputs,
+        listings,
+        [
+            cache.CachedOutput(o.format, o.path.name, o.size, o.pages, o.edition, cache.sha256(o.path))
+            for o in result.outputs
+        ],
+        [
+            {"path": w.path, "line": w.line, "message": w.message, "severity": w.severity.value}
+            for w in result.warnings
+        ],
+    )
+    return result
+
+
+def _build(
+    project: Path, out_dir: Path, options: BuildOptions, say: Progress
+) -> tuple[BuildResult, list[Path], list[Path]]:
     report = Report(strict=options.strict)
     say("Reading the book")
     book, rbook = load(project, report)
     theme = Theme(project)
     env = environment(theme)
+    check_templates(env, theme, report)
     when = modified_time(book, report)
     report.raise_if_failed()
-    out_dir = (options.output or project / "dist").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     name = output_name(book)
     ident = identifier(book)
@@ -121,9 +188,8 @@ def build(
                 report.raise_if_failed()
                 file = staging / (f"{name}.pdf" if edition == "screen" else f"{name}-{edition}.pdf")
                 say(f"Writing {file.name}")
-                pdf.write_pdf(
-                    layout, file, standard, hashlib.md5(ident.encode()).hexdigest().encode(), report
-                )
+                pdf_id = hashlib.md5(ident.encode()).hexdigest().encode()
+                pdf.write_pdf(layout, file, standard, pdf_id, report)
                 pdf.check_fonts(layout, theme, report)
                 report.raise_if_failed()
                 outputs.append(Output("pdf", file, file.stat().st_size, len(layout.pages), edition))
@@ -152,9 +218,27 @@ def build(
             dest = out_dir / out.path.name
             os.replace(out.path, dest)
             final.append(Output(out.format, dest, out.size, out.pages, out.edition))
-        return BuildResult(final, report.warnings)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return BuildResult(final, report.warnings), _inputs(book, rbook, theme), _listings(book, theme)
+
+
+def _inputs(book: Book, rbook: RenderedBook, theme: Theme) -> list[Path]:
+    """Every file the build read."""
+    files = [book.root / "book.yaml", *(ch.file for ch in book.chapters), *rbook.images.values()]
+    if book.config.cover:
+        files.append((book.root / book.config.cover).resolve())
+    for directory in [*theme.template_dirs, *theme.style_dirs]:
+        files += [p for p in directory.rglob("*") if p.is_file()]
+    return files
+
+
+def _listings(book: Book, theme: Theme) -> list[Path]:
+    """Directories where a new file would change the book."""
+    dirs = [theme.project / "templates", theme.project / "styles"]
+    if book.config.chapters is None:
+        dirs.append(book.root / "chapters")
+    return dirs
 
 
 def _print_meta(book: Book, when: dt.datetime, edition: str) -> dict[str, object]:

@@ -65,7 +65,7 @@ ProjectArg = Annotated[
 ]
 
 
-def _fail(diagnostics: list[Diagnostic]) -> None:
+def _fail(diagnostics: list[Diagnostic], what: str = "build") -> None:
     for d in diagnostics:
         typer.echo(str(d), err=True)
     errors = sum(1 for d in diagnostics if d.severity == "error")
@@ -73,8 +73,12 @@ def _fail(diagnostics: list[Diagnostic]) -> None:
     summary = f"{errors} error{'s' if errors != 1 else ''}"
     if warnings:
         summary += f", {warnings} warning{'s' if warnings != 1 else ''}"
-    typer.echo(f"msl-book: build failed: {summary}", err=True)
+    typer.echo(f"msl-book: {what} failed: {summary}", err=True)
     raise typer.Exit(code=1)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _size(n: int) -> str:
@@ -115,6 +119,9 @@ def build(
         ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even if nothing changed since the last build.")
+    ] = False,
 ) -> None:
     """Build the book's PDF and EPUB."""
     from .build import BuildOptions
@@ -128,6 +135,7 @@ def build(
         output=output,
         strict=strict,
         pdf_standard=pdf_standard.value if pdf_standard else None,
+        force=force,
     )
     try:
         with _status() as say:
@@ -139,7 +147,92 @@ def build(
         typer.echo(str(w), err=True)
     for out in result.outputs:
         pages = f", {out.pages} pages" if out.pages else ""
-        typer.echo(f"{out.path}  ({_size(out.size)}{pages})")
+        unchanged = ", unchanged" if result.cached else ""
+        typer.echo(f"{out.path}  ({_size(out.size)}{pages}{unchanged})")
+
+
+@app.command()
+def check(
+    project: ProjectArg = Path("."),
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+) -> None:
+    """Check the book without laying it out: every problem at once, as path:line: message."""
+    from .build import check as run
+
+    try:
+        result = run(project, strict=strict)
+    except BookError as exc:
+        _fail(exc.diagnostics, "check")
+        return
+    for w in result.warnings:
+        typer.echo(str(w), err=True)
+    rbook = result.rbook
+    bodies = [ch.body.root for ch in rbook.chapters if ch.body is not None]
+    counts = {
+        "chapter": len(rbook.chapters),
+        "word": sum(len(body.xpath("string()").split()) for body in bodies),
+        "figure": sum(int(body.xpath("count(.//*[local-name()='figure'])")) for body in bodies),
+        "table": sum(int(body.xpath("count(.//*[local-name()='table'])")) for body in bodies),
+        "warning": len(result.warnings),
+    }
+    summary = ", ".join(_plural(n, word) for word, n in counts.items() if n or word != "warning")
+    typer.echo(f"{rbook.config.title}: {summary}; no errors")
+
+
+class Role(StrEnum):
+    preface = "preface"
+    chapter = "chapter"
+    appendix = "appendix"
+
+
+@app.command()
+def new(
+    title: Annotated[str, typer.Argument(help="The new chapter's title.")],
+    project: Annotated[Path, typer.Option("--project", "-p", help="The book's project directory.")] = Path(
+        "."
+    ),
+    chapter_id: Annotated[
+        str | None, typer.Option("--id", help="The chapter's id (default: from its file name).")
+    ] = None,
+    role: Annotated[Role, typer.Option(help="preface, chapter or appendix.")] = Role.chapter,
+) -> None:
+    """Add a chapter: create chapters/NN-title.md and add it to the chapter order in book.yaml."""
+    from .scaffold import new_chapter
+
+    try:
+        created = new_chapter(project, title, chapter_id, role.value)
+    except BookError as exc:
+        _fail(exc.diagnostics, "new")
+        return
+    typer.echo(f"Created {created.path}")
+    if created.listed:
+        typer.echo(f"Added {created.path.relative_to(project.resolve()).as_posix()} to book.yaml")
+    else:
+        typer.echo("book.yaml lists no chapters: every chapters/*.md is used, in file-name order")
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to create the book (created if missing).")],
+    title: Annotated[
+        str | None, typer.Option(help="The book's title (default: from the directory name).")
+    ] = None,
+    author: Annotated[str, typer.Option(help="The author's name.")] = "Author Name",
+    theme: Annotated[
+        bool, typer.Option("--theme", help="Also copy the default templates and styles, to customise them.")
+    ] = False,
+) -> None:
+    """Start a new book: book.yaml and a sample chapter that builds as it is."""
+    from .scaffold import init_project
+
+    try:
+        written = init_project(directory, title, author, theme)
+    except BookError as exc:
+        _fail(exc.diagnostics, "init")
+        return
+    for path in written:
+        typer.echo(f"Created {path}")
+    typer.echo(f"Next: msl-book serve {directory}  (or msl-book build {directory})")
 
 
 @app.command()

@@ -192,11 +192,13 @@ def render_book(book: Book, report: Report) -> RenderedBook:
         _build_chapter(md, out, src, rch, report)
     _check_refs(out, sources, report)
     terms = out.glossary.terms if out.glossary else []
+    used: set[str] = set()
     for rch in out.chapters:
         if rch.body is not None and rch.role != "glossary":
             _number_floats(rch, out)
-            _link_terms(rch.body.root, terms)
+            used |= _link_terms(rch.body.root, terms)
             _fill_empty_links(rch, out)
+    _report_unused_terms(out, sources, used, report)
     for rch in out.chapters:
         for frag in _fragments(rch):
             _mark_xrefs(frag.root, out)
@@ -578,10 +580,25 @@ def _label_target(out: RenderedBook, el: etree._Element, kind: str, label: str) 
         out.targets[ident].label = label
 
 
-def _link_terms(root: etree._Element, terms: list[GlossaryTerm]) -> None:
-    """Link the first use of each glossary term in a chapter to its definition."""
-    if not terms:
+def _report_unused_terms(out: RenderedBook, sources: list[_Source], used: set[str], report: Report) -> None:
+    glossary = next((s.chapter for s in sources if s.chapter.role == "glossary"), None)
+    if glossary is None or out.glossary is None:
         return
+    for i, term in enumerate(out.glossary.terms):
+        if term.id not in used:
+            forms = ", ".join(term.forms)
+            report.warning(
+                f"glossary term '{term.term}' is never used in a chapter (looked for: {forms})",
+                glossary.path,
+                glossary.meta_lines.get(("terms", i)),
+            )
+
+
+def _link_terms(root: etree._Element, terms: list[GlossaryTerm]) -> set[str]:
+    """Link the first use of each glossary term in a chapter to its definition; return the
+    ids of the terms linked."""
+    if not terms:
+        return set()
     patterns: list[tuple[re.Pattern[str], GlossaryTerm]] = []
     for term in terms:
         for form in sorted(term.forms, key=len, reverse=True):
@@ -610,6 +627,7 @@ def _link_terms(root: etree._Element, terms: list[GlossaryTerm]) -> None:
         )
         wrap_match(owner, where, start, end, link)
         # the rest of this run is now the link's tail, which text_segments visits next
+    return done
 
 
 def _fill_empty_links(rch: RenderedChapter, out: RenderedBook) -> None:

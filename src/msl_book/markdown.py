@@ -108,6 +108,7 @@ class Markdown:
         parsed = ParsedText(tokens=tokens, inline=False)
         _scan(tokens, parsed, path, first_line, report)
         _check_footnotes(text, tokens, path, first_line, report)
+        _check_heading_levels(parsed.headings, path, report)
         return parsed
 
     def parse_inline(self, text: str, path: str, line: int, report: Report) -> ParsedText:
@@ -204,6 +205,21 @@ def _check_stray_container(tokens: Sequence[Token], tok: Token, path: str, line:
             report.error(f"unknown callout kind '{name}' (use one of: {kinds})", path, line)
         elif not m[1]:
             report.error("':::' closes no callout (or the callout has no kind)", path, line)
+
+
+def _check_heading_levels(headings: list[Token], path: str, report: Report) -> None:
+    """Headings go down one level at a time; the chapter title is the level-1 heading."""
+    previous = 1
+    for tok in headings:
+        level = int(tok.tag[1])
+        if level > previous + 1:
+            want = "#" * (previous + 1)
+            report.warning(
+                f"heading skips a level ({'#' * level} after {'#' * previous}); use {want}",
+                path,
+                tok.meta.get("line"),
+            )
+        previous = max(level, 2) if level == 1 else level
 
 
 def _check_footnotes(text: str, tokens: Sequence[Token], path: str, first_line: int, report: Report) -> None:

@@ -48,7 +48,7 @@ def publication(
     isbn: str | None = None,
 ) -> Publication:
     """Render every document of the EPUB from the templates."""
-    styles = _stylesheets(theme, report)
+    styles = stylesheet_files(theme, report)
     context = {
         "book": rbook,
         "config": rbook.config,
@@ -111,7 +111,7 @@ def _with_markers(documents: list[Document], markers: list[PageMarker]) -> list[
     return [{"href": hrefs[m.label], "label": m.label} for m in markers if m.label in hrefs]
 
 
-def _stylesheets(theme: Theme, report: Report) -> list[tuple[str, bytes]]:
+def stylesheet_files(theme: Theme, report: Report) -> list[tuple[str, bytes]]:
     """The EPUB stylesheets and every file their url()s point at, styles-relative."""
     out: dict[str, bytes] = {}
     for rel, path in theme.stylesheets("epub"):

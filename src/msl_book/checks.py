@@ -1,0 +1,101 @@
+"""Checks that need no page layout: templates compile, stylesheets only name files they may
+use, and every character of the book is in the book's fonts.
+
+``msl-book check`` runs them all; ``build`` runs the cheap ones and uses the glyph check to
+explain a font fallback that the layout revealed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import tinycss2
+from jinja2 import Environment, TemplateSyntaxError
+
+from .errors import Report
+from .model import Book
+from .paths import relative
+from .theme import Theme
+
+IGNORED_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+
+
+def check_templates(env: Environment, theme: Theme, report: Report) -> None:
+    """Compile every template so a syntax error is reported with its file and line."""
+    for name in sorted(env.list_templates(extensions=["j2"])):
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as exc:
+            shown = _template_path(exc.filename, theme) if exc.filename else f"templates/{name}"
+            report.error(f"template error: {exc.message}", shown, exc.lineno)
+
+
+def _template_path(filename: str, theme: Theme) -> str:
+    path = Path(filename)
+    for root in (theme.project, theme.default):
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def font_faces(theme: Theme) -> list[tuple[str, Path]]:
+    """(family, file) of every @font-face in the print stylesheets."""
+    faces: list[tuple[str, Path]] = []
+    for rel, path in theme.stylesheets("pdf"):
+        rules = tinycss2.parse_stylesheet(path.read_text("utf-8"), skip_comments=True, skip_whitespace=True)
+        for rule in rules:
+            if rule.type != "at-rule" or rule.lower_at_keyword != "font-face":
+                continue
+            family, src = None, None
+            for decl in tinycss2.parse_blocks_contents(rule.content or [], True, True):
+                if decl.type != "declaration":
+                    continue
+                if decl.lower_name == "font-family":
+                    family = tinycss2.serialize(decl.value).strip().strip("\"'")
+                elif decl.lower_name == "src":
+                    src = next((t.value for t in decl.value if t.type == "url"), None)
+            if family and src and (file := theme.style(str(Path(rel).parent / src).removeprefix("./"))):
+                faces.append((family, file))
+    return faces
+
+
+@cache
+def _cmap(path: Path, mtime: float) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def covered_characters(theme: Theme) -> frozenset[int]:
+    codes: set[int] = set()
+    for _, path in font_faces(theme):
+        codes |= _cmap(path, path.stat().st_mtime)
+    return frozenset(codes)
+
+
+def check_characters(book: Book, theme: Theme, report: Report) -> None:
+    """Report characters the book's fonts cannot draw: they would print in a system font."""
+    covered = covered_characters(theme)
+    if not covered:
+        return
+    sources = [book.root / "book.yaml", *(ch.file for ch in book.chapters)]
+    for path in sources:
+        seen: set[str] = set()
+        text = path.read_text(encoding="utf-8")
+        for number, line in enumerate(text.splitlines(), start=1):
+            for char in line:
+                if char in seen or ord(char) in covered or unicodedata.category(char) in IGNORED_CATEGORIES:
+                    continue
+                seen.add(char)
+                name = unicodedata.name(char, "unnamed character")
+                report.error(
+                    f"character '{char}' (U+{ord(char):04X} {name}) is not in the book's fonts; "
+                    "it would print in a fallback font",
+                    relative(path, book.root),
+                    number,
+                )
