@@ -39,7 +39,10 @@ def cover_png(config: BookConfig, theme: Theme) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), TEAL)
     draw = ImageDraw.Draw(image)
     margin = 200
-    band = int(HEIGHT * 0.34)
+    band = int(HEIGHT * 0.36)
+    if config.publisher:
+        kicker = _font(theme, "Inter-SemiBold.otf", 40)
+        draw.text((margin, 170), config.publisher.upper(), font=kicker, fill=TINT)
     draw.rectangle([0, band, WIDTH, band + 18], fill=AMBER)
     y = band + 150
     title = _font(theme, "Inter-Bold.otf", 132)
@@ -55,10 +58,14 @@ def cover_png(config: BookConfig, theme: Theme) -> bytes:
     authors = _font(theme, "CharisSIL-Regular.ttf", 60)
     names = " · ".join(a.name for a in config.authors)
     lines = _wrap(draw, names, authors, WIDTH - 2 * margin)
-    y = HEIGHT - 260 - 76 * len(lines)
+    y = HEIGHT - 300 - 76 * len(lines)
     for line in lines:
         draw.text((margin, y), line, font=authors, fill=WHITE)
         y += 76
+    details = [f"Version {config.version}" if config.version else "", config.document_code or ""]
+    if any(details):
+        small = _font(theme, "Inter-Regular.otf", 38)
+        draw.text((margin, y + 30), "  ·  ".join(d for d in details if d), font=small, fill=TINT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
