@@ -136,3 +136,33 @@ def test_a_warning_is_fatal_with_strict(tmp_path):
     relaxed = run_cli("build", str(project), "--format", "epub", "--output", str(tmp_path / "o"))
     assert relaxed.code == 0
     assert "warning: image ../images/dot.svg has no alt text" in relaxed.err
+
+
+def test_a_character_missing_from_the_fonts_fails_the_build_and_is_located(tmp_path):
+    project = make_book(tmp_path, {SECOND: "---\ntitle: Second Chapter\n---\nA zigzag ↯ arrow.\n"})
+    result = run_cli("build", str(project), "--format", "pdf", "--output", str(tmp_path / "out"))
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert (
+        f"{SECOND}:4: character '↯' (U+21AF DOWNWARDS ZIGZAG ARROW) is not in the book's fonts; it would print in a fallback font"
+        in lines
+    )
+    assert any(line.startswith("text was set in the system font 'DejaVu") for line in lines), lines
+
+
+def test_a_font_family_without_font_face_fails_the_build(tmp_path):
+    project = make_book(tmp_path, {"styles/custom.css": 'p { font-family: "Helvetica Neue", sans-serif; }\n'})
+    result = run_cli("build", str(project), "--format", "pdf", "--output", str(tmp_path / "out"))
+    assert result.code == 1
+    assert result.err.splitlines()[0].startswith("text was set in the system font '")
+
+
+def test_css_that_weasyprint_ignores_is_a_warning_and_fatal_with_strict(tmp_path):
+    project = make_book(tmp_path, {"styles/custom.css": "h1 { colour: red; }\n"})
+    relaxed = run_cli("build", str(project), "--format", "pdf", "--output", str(tmp_path / "a"))
+    assert relaxed.code == 0
+    assert relaxed.err.splitlines() == [
+        "styles/custom.css:1: warning: WeasyPrint: Ignored `colour: red`, unknown property."
+    ]
+    strict = run_cli("build", str(project), "--format", "pdf", "--strict", "--output", str(tmp_path / "b"))
+    assert strict.code == 1

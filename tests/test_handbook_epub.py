@@ -146,3 +146,29 @@ def test_cross_chapter_link_points_into_the_other_document(docs):
 def test_no_inline_styles(docs):
     for name, root in docs.items():
         assert not [el for el in root.iter() if el.get("style")], name
+
+
+def test_accessibility_metadata_is_honest_about_images_without_alt_text(tmp_path):
+    from msl_book.build import BuildOptions, build
+
+    from conftest import make_book
+
+    project = make_book(
+        tmp_path, {"chapters/02-second.md": "---\ntitle: Second Chapter\n---\n![](../images/dot.svg)\n"}
+    )
+    result = build(project, BuildOptions(formats=("epub",), output=tmp_path / "out"))
+    with zipfile.ZipFile(result.outputs[0].path) as z:
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+    metas = [(m.get("property"), m.text) for m in opf.iterfind(".//opf:meta", NS)]
+    assert ("schema:accessModeSufficient", "textual") not in metas
+    assert ("schema:accessibilityFeature", "alternativeText") not in metas
+    assert not [m for m in metas if m[0] == "dcterms:conformsTo"]
+
+
+def test_accessibility_metadata_of_the_handbook(opf):
+    metas = [(m.get("property"), m.text) for m in opf.iterfind(".//opf:meta", NS)]
+    assert ("schema:accessMode", "textual") in metas and ("schema:accessMode", "visual") in metas
+    assert ("schema:accessModeSufficient", "textual") in metas
+    assert ("schema:accessibilityFeature", "alternativeText") in metas
+    assert ("schema:accessibilityHazard", "none") in metas
+    assert ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA") in metas

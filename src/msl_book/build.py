@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__, cache
-from .checks import check_templates
+from .checks import check_characters, check_templates
 from .cover import cover_bytes, cover_name
 from .errors import BookError, Diagnostic, Report
 from .html import RenderedBook, render_book
@@ -190,7 +190,8 @@ def _build(
                 say(f"Writing {file.name}")
                 pdf_id = hashlib.md5(ident.encode()).hexdigest().encode()
                 pdf.write_pdf(layout, file, standard, pdf_id, report)
-                pdf.check_fonts(layout, theme, report)
+                if pdf.check_fonts(layout, theme, report):
+                    check_characters(book, theme, report)  # say which characters, and where
                 report.raise_if_failed()
                 outputs.append(Output("pdf", file, file.stat().st_size, len(layout.pages), edition))
                 if not markers:

@@ -148,6 +148,7 @@ class RenderedBook:
     chapters: list[RenderedChapter] = field(default_factory=list)
     targets: dict[str, Target] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # project-relative path -> file
+    images_without_alt: set[str] = field(default_factory=set)  # project-relative paths
     has_footnotes: bool = False
     has_figures: bool = False
     has_tables: bool = False
@@ -461,6 +462,7 @@ def _check_image(out: RenderedBook, ch: Chapter, src: str, alt: str, line: int, 
         report.error(f"image {src}: use PNG, JPEG, GIF, WebP or SVG", ch.path, line)
         return
     if not alt.strip():
+        out.images_without_alt.add(relative(path, root))
         report.warning(
             f"image {src} has no alt text: describe it for readers who cannot see it", ch.path, line
         )

@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import pydyf
-import tinycss2
 from jinja2 import Environment
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import pagemap
+from ..checks import font_faces
 from ..errors import Report
 from ..html import RenderedBook
 from ..paths import is_inside, relative
@@ -149,30 +149,17 @@ def print_html(rbook: RenderedBook, env: Environment, meta: dict[str, object]) -
     return serialize_document(root, xml_declaration=False).decode("utf-8")
 
 
-def declared_families(theme: Theme) -> set[str]:
-    """The font families the stylesheets provide with @font-face."""
-    families: set[str] = set()
-    for _, path in theme.stylesheets("pdf"):
-        for rule in tinycss2.parse_stylesheet(
-            path.read_text("utf-8"), skip_comments=True, skip_whitespace=True
-        ):
-            if rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
-                for decl in tinycss2.parse_blocks_contents(
-                    rule.content or [], skip_comments=True, skip_whitespace=True
-                ):
-                    if decl.type == "declaration" and decl.lower_name == "font-family":
-                        families.add(tinycss2.serialize(decl.value).strip().strip("\"'"))
-    return families
-
-
-def check_fonts(layout: PrintLayout, theme: Theme, report: Report) -> None:
-    """A missing glyph or font family silently falls back to a system font: make it an error."""
-    declared = declared_families(theme)
-    for family in sorted(layout.fonts - declared):
+def check_fonts(layout: PrintLayout, theme: Theme, report: Report) -> bool:
+    """A missing glyph or font family silently falls back to a system font: make it an error.
+    Returns True when that happened."""
+    declared = {family for family, _ in font_faces(theme)}
+    fallback = sorted(layout.fonts - declared)
+    for family in fallback:
         report.error(
             f"text was set in the system font '{family}', which the stylesheets do not provide: "
             "a character is missing from the book's fonts, or a font-family names a font without @font-face"
         )
+    return bool(fallback)
 
 
 PAGE_HEIGHTS = {"A4": "297mm", "A5": "210mm", "B5": "250mm", "letter": "11in", "legal": "14in"}
@@ -207,13 +194,14 @@ def lay_out(
     """Lay the print HTML out once; problems WeasyPrint logs become diagnostics."""
     fetcher = ProjectFetcher([project, theme.default], theme)
     font_config = FontConfiguration()
+    sheets = []
+    for _, path in theme.stylesheets("pdf"):
+        with _captured_logs() as logs:  # parsing happens here: problems belong to this file
+            sheets.append(CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher))
+        _report_logs(logs.records, None, project, report, source=_shown(path, project, theme))
+    geometry = CSS(string=page_geometry_css(page_size) + edition_css(edition), font_config=font_config)
+    sheets.insert(2, geometry)  # after base.css and print.css, before a book's custom.css
     with _captured_logs() as logs, _progress(progress):
-        sheets = [
-            CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher)
-            for _, path in theme.stylesheets("pdf")
-        ]
-        geometry = CSS(string=page_geometry_css(page_size) + edition_css(edition), font_config=font_config)
-        sheets.insert(2, geometry)  # after base.css and print.css, before a book's custom.css
         document = HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config
         )
@@ -357,8 +345,22 @@ def _line_text(box: object) -> str:
 _FILE_URL = re.compile(r"file://[^\s'\"),]+")
 
 
+def _shown(path: Path, project: Path, theme: Theme) -> str:
+    """A stylesheet's path as the author knows it: the book's own, or the theme's styles/."""
+    if (rel := theme.style_relpath(path)) and not path.resolve().is_relative_to(project.resolve()):
+        return f"(theme) styles/{rel}"
+    return relative(path, project)
+
+
+_AT_LINE = re.compile(r" at (\d+):\d+")
+
+
 def _report_logs(
-    records: list[logging.LogRecord], fetcher: ProjectFetcher | None, project: Path, report: Report
+    records: list[logging.LogRecord],
+    fetcher: ProjectFetcher | None,
+    project: Path,
+    report: Report,
+    source: str = "",
 ) -> None:
     refused = set(fetcher.refused) if fetcher else set()
     for url in sorted(refused):
@@ -368,8 +370,9 @@ def _report_logs(
         if any(url in message for url in refused):
             continue
         message = _FILE_URL.sub(lambda m: relative(Path(url2pathname(urlsplit(m[0]).path)), project), message)
-        text = f"WeasyPrint: {message}"
+        line = int(m[1]) if source and (m := _AT_LINE.search(message)) else None
+        text = f"WeasyPrint: {_AT_LINE.sub('', message) if line else message}"
         if record.levelno >= logging.ERROR:
-            report.error(text)
+            report.error(text, source, line)
         else:
-            report.warning(text)
+            report.warning(text, source, line)
