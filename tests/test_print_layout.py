@@ -200,3 +200,22 @@ def test_a_link_at_the_end_of_a_line_does_not_hyphenate_the_first_word(tmp_path)
     first_line = _lines(text)[2]
     assert first_line.startswith("Welcome to the team.")
     assert first_line.endswith("work of a")
+
+
+@pytest.mark.parametrize(
+    ("size", "points"), [("Letter", (612, 792)), ("6x9in", (432, 648)), ("A5", (419.5, 595.3))]
+)
+def test_book_yaml_chooses_the_page_size(tmp_path, size, points):
+    project = make_book(tmp_path)
+    config = (project / "book.yaml").read_text(encoding="utf-8") + f"page_size: {size}\n"
+    (project / "book.yaml").write_text(config, encoding="utf-8")
+    result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
+    with pikepdf.open(result.outputs[0].path) as pdf_file:
+        for page in pdf_file.pages:
+            box = [float(v) for v in page.MediaBox]
+            assert (box[2] - box[0], box[3] - box[1]) == pytest.approx(points, abs=0.5)
+        texts = [p.extract_text() or "" for p in PdfReader(result.outputs[0].path).pages]
+    # the cover and the copyright page each fit on their own page at every size
+    assert "A Tiny Test Book" in texts[0]
+    copyright_page = next(i for i, t in enumerate(texts) if "Document code" in t)
+    assert "TEST-001" in texts[copyright_page] and "Produced with msl-book" in texts[copyright_page]

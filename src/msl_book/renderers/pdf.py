@@ -172,7 +172,7 @@ def page_geometry_css(page_size: str) -> str:
     return (
         f"@page {{ size: {page_size}; }}\n"
         f"html {{ font-size: {font_size}; }}\n"
-        f".cover {{ --page-height: {height}; }}\n"
+        f"html {{ --page-height: {height}; }}\n"
     )
 
 
