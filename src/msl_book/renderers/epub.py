@@ -21,6 +21,7 @@ from lxml import etree
 from ..errors import Report
 from ..html import RenderedBook
 from ..pagemap import PageMarker
+from ..paths import IMAGE_TYPES
 from ..publication import publication
 from ..theme import Theme
 
@@ -31,12 +32,7 @@ MEDIA_TYPES = {
     ".otf": "font/otf",
     ".woff": "font/woff",
     ".woff2": "font/woff2",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".svg": "image/svg+xml",
+    **IMAGE_TYPES,
 }
 
 
