@@ -219,3 +219,13 @@ def test_book_yaml_chooses_the_page_size(tmp_path, size, points):
     assert "A Tiny Test Book" in texts[0]
     copyright_page = next(i for i, t in enumerate(texts) if "Document code" in t)
     assert "TEST-001" in texts[copyright_page] and "Produced with msl-book" in texts[copyright_page]
+
+
+def test_pdf_a_3u_for_archiving_is_still_tagged(tmp_path):
+    project = make_book(tmp_path)
+    result = build(project, BuildOptions(formats=("pdf",), pdf_standard="a-3u", output=tmp_path / "out"))
+    with pikepdf.open(result.outputs[0].path) as pdf_file:
+        xmp = pdf_file.open_metadata()
+        assert (xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")) == ("3", "U")
+        assert pdf_file.Root.MarkInfo.Marked is True
+        assert "/OutputIntents" in pdf_file.Root
