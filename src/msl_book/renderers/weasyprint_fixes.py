@@ -60,24 +60,24 @@ def _update_footnote_area(self: LayoutContext) -> bool:
 _split_first_line = line_break.split_first_line
 
 
-def split_first_line(
-    text, style, context, max_width, justification_spacing, is_line_start=True, minimum=False
-):
+def split_first_line(text, style, context, max_width, spacing, is_line_start=True, minimum=False):
     """WeasyPrint's split_first_line, except that trailing spaces never force a break."""
-    result = _split_first_line(text, style, context, max_width, justification_spacing, is_line_start, minimum)
+    result = _split_first_line(text, style, context, max_width, spacing, is_line_start, minimum)
     stripped = text.rstrip(" ")
-    if result[2] is None or max_width is None or stripped == text or not stripped:
+    if result[2] is None or max_width is None or stripped == text or " " not in stripped:
         return result
-    whole = _split_first_line(stripped, style, context, None, justification_spacing, is_line_start, minimum)
+    if " " in text.encode()[: result[1]].decode(errors="ignore").strip():
+        return result  # broken at a space, as it should be: only a lone first word is suspect
+    whole = _split_first_line(stripped, style, context, None, spacing, is_line_start, minimum)
     if whole[3] <= max_width + EPSILON:
-        return _split_first_line(text, style, context, None, justification_spacing, is_line_start, minimum)
+        return _split_first_line(text, style, context, None, spacing, is_line_start, minimum)
     return result
 
 
 def apply() -> None:
     if weasyprint.__version__ != PATCHED_VERSION:
         raise RuntimeError(
-            f"msl-book patches WeasyPrint {PATCHED_VERSION}'s footnote layout; "
+            f"msl-book patches WeasyPrint {PATCHED_VERSION}'s line and footnote layout; "
             f"WeasyPrint {weasyprint.__version__} is installed: check the fix is still needed"
         )
     LayoutContext._update_footnote_area = _update_footnote_area
