@@ -229,3 +229,16 @@ def test_pdf_a_3u_for_archiving_is_still_tagged(tmp_path):
         assert (xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")) == ("3", "U")
         assert pdf_file.Root.MarkInfo.Marked is True
         assert "/OutputIntents" in pdf_file.Root
+
+
+def test_page_references_cost_one_extra_pass_not_three(tmp_path):
+    """WeasyPrint 70.0 re-made every page holding a page reference two or three times;
+    msl-book's fix resolves references through their targets in a single extra pass."""
+    messages: list[str] = []
+    project = make_book(tmp_path)
+    build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"), progress=messages.append)
+    passes = [m for m in messages if "Repagination" in m]
+    made = [m for m in messages if "Creating layout - Page" in m and "up-to-date" not in m]
+    assert passes == ["Step 5 - Creating layout - Repagination #1"]
+    pages = len(PdfReader(tmp_path / "out" / "tiny.pdf").pages)
+    assert len(made) < 2 * pages

@@ -1,4 +1,4 @@
-"""Two fixes for WeasyPrint 70.0 layout bugs, applied when the PDF renderer is imported.
+"""Three fixes for WeasyPrint 70.0 layout bugs, applied when the PDF renderer is imported.
 
 1. Footnotes moved to the next page although they fit. WeasyPrint decides whether the
 footnote area overflows with an exact float comparison
@@ -16,17 +16,35 @@ pixel narrower than its width *including* the trailing space. The text still fit
 since a trailing space hangs, but ``split_first_line`` measures the space, decides nothing
 fits and hyphenates the first word. The wrapper below answers "everything fits" in that
 case, so WeasyPrint narrows further and breaks at the last space, as it should.
+
+3. Every page with a page reference ("see page 25", the contents, "Answer, p. 29") laid out
+three or four times. For ``target-counter(attr(href url), page)`` WeasyPrint records the
+missing counter under the anchor name of the raw ``attr()`` token, which is None, so the
+proper mechanism (remake a referencing page once its target's page is known) never fires.
+What still resolves the numbers is an accident: the same branch rebinds the local
+``missing_counters`` list to that target list, so the reference looks as if it needed the
+local ``page`` counter and is re-parsed, with its page made again, every time the page
+counters change, which they do after every pass. The fix records the resolved anchor name
+(as ``lookup_target`` resolves it a line earlier) and drops the aliased list: a page with a
+forward reference is made twice, one with only backward references once. (After each
+pass WeasyPrint also records the page total among every page's counters; a target whose
+counters differ from those cached in that total alone is no reason to remake the pages that
+refer to it, unless one of them asks for ``pages``.)
 """
 
 from __future__ import annotations
 
+import copy
 from math import inf
 
 import weasyprint
+from weasyprint.css import targets
+from weasyprint.css.targets import TargetCollector
 from weasyprint.formatting_structure import build
 from weasyprint.layout import LayoutContext, inline
 from weasyprint.layout.block import block_level_layout
 from weasyprint.text import line_break
+from weasyprint.urls import get_url_tuple
 
 EPSILON = 1e-6
 PATCHED_VERSION = "70.0"
@@ -74,6 +92,66 @@ def split_first_line(text, style, context, max_width, spacing, is_line_start=Tru
     return result
 
 
+_lookup_target = TargetCollector.lookup_target
+_anchor_name_from_token = targets.anchor_name_from_token
+_resolved: list[tuple[object, str | None]] = [(None, None)]  # the last attr() token and its anchor
+
+
+def lookup_target(self, anchor_token, source_box, css_token, parse_again):
+    """WeasyPrint's method; also remembers which anchor an ``attr()`` token named."""
+    item = _lookup_target(self, anchor_token, source_box, css_token, parse_again)
+    if anchor_token[0] == "attr()":
+        attr_name, type_, fallback = anchor_token[1]
+        value = source_box.element.get(attr_name, fallback)
+        token = (
+            ("url", get_url_tuple(value, source_box.style.base_url)) if type_ == "url" else ("string", value)
+        )
+        _resolved[0] = (anchor_token, _anchor_name_from_token(token))
+    return item
+
+
+def anchor_name_from_token(anchor_token):
+    token, name = _resolved[0]
+    if anchor_token[0] == "attr()" and anchor_token is token:
+        return name
+    return _anchor_name_from_token(anchor_token)
+
+
+_cache_target_page_counters = TargetCollector.cache_target_page_counters
+
+
+def cache_target_page_counters(self, anchor_name, page_counter_values, page_maker_index, page_maker):
+    """WeasyPrint's method, except that a new page total alone changes no reference."""
+    item = self.target_lookup_items.get(anchor_name)
+    if (
+        not self.collecting
+        and item is not None
+        and item.state == "up-to-date"
+        and item.cached_page_counter_values
+        and _without_pages(item.cached_page_counter_values) == _without_pages(page_counter_values)
+        and not any(
+            "pages" in lookup.missing_target_counters.get(anchor_name, ())
+            for lookup in self.counter_lookup_items.values()
+        )
+    ):
+        item.cached_page_counter_values = copy.deepcopy(page_counter_values)
+    return _cache_target_page_counters(self, anchor_name, page_counter_values, page_maker_index, page_maker)
+
+
+def _without_pages(values: dict) -> dict:
+    return {name: value for name, value in values.items() if name != "pages"}
+
+
+_collect_missing_counters = TargetCollector.collect_missing_counters
+
+
+def collect_missing_counters(self, parent_box, css_token, parse_again, missing, missing_target):
+    """WeasyPrint's method, without a target's counters mistaken for local ones."""
+    if any(missing is names for names in missing_target.values()):
+        missing = []
+    return _collect_missing_counters(self, parent_box, css_token, parse_again, missing, missing_target)
+
+
 def apply() -> None:
     if weasyprint.__version__ != PATCHED_VERSION:
         raise RuntimeError(
@@ -82,3 +160,7 @@ def apply() -> None:
         )
     LayoutContext._update_footnote_area = _update_footnote_area
     inline.split_first_line = split_first_line
+    TargetCollector.collect_missing_counters = collect_missing_counters
+    TargetCollector.lookup_target = lookup_target
+    TargetCollector.cache_target_page_counters = cache_target_page_counters
+    targets.anchor_name_from_token = anchor_name_from_token
