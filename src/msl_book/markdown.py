@@ -134,7 +134,7 @@ def _scan(
     fixed_line: bool = False,
 ) -> None:
     """Record ids, headings, links and images with file lines; refuse raw HTML."""
-    for tok in tokens:
+    for index, tok in enumerate(tokens):
         line = first_line if fixed_line or not tok.map else first_line + tok.map[0]
         if tok.type == "html_block":
             _raw_html(tok.content, path, line, report)
@@ -143,8 +143,8 @@ def _scan(
         if tok.type == "heading_open":
             parsed.headings.append(tok)
             tok.meta["line"] = line
-        if tok.type == "paragraph_open":
-            _check_stray_container(tokens, tok, path, line, report)
+        if tok.type == "paragraph_open" and index + 1 < len(tokens):
+            _check_stray_container(tokens[index + 1], path, line, report)
         if tok.type == "inline" and tok.children:
             _scan_inline(tok.children, parsed, path, line, report, fixed_line)
 
@@ -192,11 +192,9 @@ def _raw_html(content: str, path: str, line: int, report: Report) -> None:
     )
 
 
-def _check_stray_container(tokens: Sequence[Token], tok: Token, path: str, line: int, report: Report) -> None:
+def _check_stray_container(inline: Token, path: str, line: int, report: Report) -> None:
     """A '::: name' line that no callout rule accepted ends up as paragraph text."""
-    idx = list(tokens).index(tok)
-    inline = tokens[idx + 1] if idx + 1 < len(tokens) else None
-    if inline is None or inline.type != "inline":
+    if inline.type != "inline":
         return
     if m := _CONTAINER_LINE.match(inline.content):
         kinds = ", ".join(CALLOUTS)
