@@ -27,6 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+bench: $(STAMP)
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/run.py --pages 300 --pages 1000 --json dist/bench.json
+
 lock:
 	rm -rf /tmp/msl-book-lock && $(PYTHON) -m venv /tmp/msl-book-lock
 	/tmp/msl-book-lock/bin/pip install --quiet '.[test]'
