@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import ascii_uppercase
@@ -149,9 +148,6 @@ class RenderedBook:
     targets: dict[str, Target] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # project-relative path -> file
     images_without_alt: set[str] = field(default_factory=set)  # project-relative paths
-    has_footnotes: bool = False
-    has_figures: bool = False
-    has_tables: bool = False
 
     @property
     def config(self):
@@ -376,8 +372,6 @@ def _build_chapter(
                 f"term-{term.id or slugify(term.term)}", term.term, term.abbr, frag(definition), forms
             )
         )
-    if rch.body.root.find(f".//{q('aside')}") is not None:
-        out.has_footnotes = True
 
 
 def _demote_h1(root: etree._Element, ch: Chapter, report: Report) -> None:
@@ -533,7 +527,6 @@ def _number_floats(rch: RenderedChapter, out: RenderedBook) -> None:
         fig.append(cap)
         p.getparent().replace(p, fig)
         _label_target(out, fig, "figure", label)
-        out.has_figures = True
     for tables, table in enumerate(list(root.iter(q("table"))), start=1):
         label = f"Table {prefix}{tables}"
         caption_p = _caption_paragraph(table)
@@ -553,7 +546,6 @@ def _number_floats(rch: RenderedChapter, out: RenderedBook) -> None:
             if m := re.match(r"text-align:\s*(left|right|center)", style):
                 add_class(cell, f"align-{m[1]}")
         _label_target(out, table, "table", label)
-        out.has_tables = True
     for img in root.iter(q("img")):
         rel = _image_key(out, rch, img.get("src", ""))
         if rel:
@@ -735,10 +727,3 @@ def _append_text(el: etree._Element, text: str) -> None:
         el[-1].tail = (el[-1].tail or "") + text
     else:
         el.text = (el.text or "") + text
-
-
-def plain(fragment: Fragment | None) -> str:
-    return text_content(fragment.root) if fragment is not None else ""
-
-
-Predicate = Callable[[etree._Element], bool]
