@@ -200,6 +200,7 @@ def _build(
                         for p in layout.pages
                         if p.block and p.kind != "cover" and not p.blank
                     ]
+                del layout  # a laid-out book is most of the memory: free it before the next one
         if "epub" in options.formats:
             from .renderers import epub
 
