@@ -242,3 +242,24 @@ def test_page_references_cost_one_extra_pass_not_three(tmp_path):
     assert passes == ["Step 5 - Creating layout - Repagination #1"]
     pages = len(PdfReader(tmp_path / "out" / "tiny.pdf").pages)
     assert len(made) < 2 * pages
+
+
+def test_page_references_show_the_page_their_target_starts_on(tmp_path):
+    """Forward and backward references, and the answer links of the review questions."""
+    project = make_book(tmp_path)
+    result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
+    reader = PdfReader(result.outputs[0].path)
+    texts = [_flat(p.extract_text() or "") for p in reader.pages]
+    labels = reader.page_labels
+
+    def page_of(text: str) -> str:  # in the body: the contents list every heading too
+        return labels[next(i for i, t in enumerate(texts) if text in t and i >= labels.index("1"))]
+
+    whole = " ".join(texts)
+    forward = re.search(r"the second chapter \(page\s(\w+)\)", whole)[1]
+    backward = re.search(r"Alpha \(page\s(\w+)\)", whole)[1]
+    answer = re.search(r"Answer, p\.\s(\w+)", whole)[1]
+    assert forward == page_of("CHAPTER 2")
+    assert backward == page_of("Alpha section")
+    assert answer == page_of("Answers to the Review Questions")
+    assert len({forward, backward}) == 2

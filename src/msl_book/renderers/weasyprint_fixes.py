@@ -138,7 +138,26 @@ def cache_target_page_counters(self, anchor_name, page_counter_values, page_make
         and anchor_name not in _anchors_wanting_pages(self)
     ):
         item.cached_page_counter_values = copy.deepcopy(page_counter_values)
-    return _cache_target_page_counters(self, anchor_name, page_counter_values, page_maker_index, page_maker)
+    result = _cache_target_page_counters(self, anchor_name, page_counter_values, page_maker_index, page_maker)
+    # A reference whose page is still to be made can show its target's number right away,
+    # instead of being made with a placeholder and made again.
+    for lookup in _lookups_by_anchor(self).get(anchor_name, ()):
+        if lookup.pending and not lookup.missing_counters:
+            lookup.parse_again(None)
+            lookup.pending = False
+    return result
+
+
+def _lookups_by_anchor(collector: TargetCollector) -> dict:
+    """The references to each anchor; fixed once collecting is over."""
+    cached = getattr(collector, "_msl_lookups", None)
+    if cached is None:
+        cached = {}
+        for lookup in collector.counter_lookup_items.values():
+            for anchor in lookup.missing_target_counters:
+                cached.setdefault(anchor, []).append(lookup)
+        collector._msl_lookups = cached
+    return cached
 
 
 def _anchors_wanting_pages(collector: TargetCollector) -> frozenset:
