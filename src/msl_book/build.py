@@ -16,17 +16,16 @@ from pathlib import Path
 from . import __version__, cache
 from .checks import check_characters, check_templates
 from .cover import cover_bytes, cover_name
-from .errors import BookError, Diagnostic, Report
+from .errors import BookError, Diagnostic, Report, Severity
 from .html import RenderedBook, render_book
 from .loader import load_book
 from .markdown import slugify
-from .model import Book
+from .model import Book, isbn
 from .pagemap import PageMarker
 from .templating import environment
 from .theme import Theme
 
 FORMATS = ("pdf", "epub")
-EDITIONS = ("screen", "print")
 Progress = Callable[[str], None]
 
 
@@ -79,7 +78,6 @@ def check(project: Path, strict: bool = False) -> CheckResult:
     """Everything that can be known without laying out a page, reported all at once:
     book.yaml, front matter, Markdown, ids and links, images, glossary, heading order,
     templates, stylesheets and the characters the fonts lack. Raises BookError."""
-    from .checks import check_characters, check_templates
     from .publication import stylesheet_files
 
     report = Report(strict=strict)
@@ -137,7 +135,7 @@ def build(
         outputs, warnings = hit
         return BuildResult(
             [Output(o.format, out_dir / o.name, o.size, o.pages, o.edition) for o in outputs],
-            [Diagnostic(**w) for w in warnings],
+            [Diagnostic(w["path"], w["line"], w["message"], Severity(w["severity"])) for w in warnings],
             cached=True,
         )
     result, inputs, listings = _build(project, out_dir, options, progress or (lambda _msg: None))
@@ -252,9 +250,7 @@ def _print_meta(book: Book, when: dt.datetime, edition: str) -> dict[str, object
         "modified": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "edition": edition,
         "cover_url": cover_url,
-        "isbn": identifier(book).removeprefix("urn:isbn:")
-        if identifier(book).startswith("urn:isbn:")
-        else None,
+        "isbn": isbn(identifier(book)),
     }
 
 

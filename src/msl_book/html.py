@@ -148,6 +148,7 @@ class RenderedBook:
     targets: dict[str, Target] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # project-relative path -> file
     images_without_alt: set[str] = field(default_factory=set)  # project-relative paths
+    image_refs: dict[tuple[str, str], str] = field(default_factory=dict)  # (chapter, src) -> path
 
     @property
     def config(self):
@@ -464,6 +465,7 @@ def _check_image(out: RenderedBook, ch: Chapter, src: str, alt: str, line: int, 
         for problem in svg_problems(path):
             report.error(f"image {src}: {problem}", ch.path, line)
     out.images[relative(path, root)] = path
+    out.image_refs[(ch.id, src)] = relative(path, root)
 
 
 def svg_problems(path: Path) -> list[str]:
@@ -547,17 +549,9 @@ def _number_floats(rch: RenderedChapter, out: RenderedBook) -> None:
                 add_class(cell, f"align-{m[1]}")
         _label_target(out, table, "table", label)
     for img in root.iter(q("img")):
-        rel = _image_key(out, rch, img.get("src", ""))
+        rel = out.image_refs.get((rch.id, img.get("src", "")))
         if rel:
             img.set("data-src", rel)
-
-
-def _image_key(out: RenderedBook, rch: RenderedChapter, src: str) -> str | None:
-    if not rch.source or is_remote(src):
-        return None
-    base = (out.book.root / rch.source).parent
-    path, problem = resolve_reference(src, base, out.book.root)
-    return relative(path, out.book.root) if path is not None and not problem else None
 
 
 def _caption_paragraph(table: etree._Element) -> etree._Element | None:

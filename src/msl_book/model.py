@@ -29,6 +29,11 @@ class Chapter:
         return self.meta.title
 
 
+def isbn(identifier: str) -> str | None:
+    """The ISBN in an identifier such as 'urn:isbn:9780000000000', else None."""
+    return identifier.removeprefix("urn:isbn:") if identifier.startswith("urn:isbn:") else None
+
+
 @dataclass(frozen=True)
 class Book:
     root: Path

@@ -20,6 +20,7 @@ from lxml import etree
 
 from ..errors import Report
 from ..html import RenderedBook
+from ..model import isbn
 from ..pagemap import PageMarker
 from ..paths import IMAGE_TYPES
 from ..publication import publication
@@ -54,7 +55,7 @@ def write_epub(
     report: Report,
 ) -> None:
     config = rbook.config
-    pub = publication(rbook, env, theme, meta.cover, markers, report, _isbn(meta.identifier))
+    pub = publication(rbook, env, theme, meta.cover, markers, report, isbn(meta.identifier))
     book = epub.EpubBook()
     book.set_identifier(meta.identifier)
     book.set_title(config.title)
@@ -165,10 +166,6 @@ def accessibility(rbook: RenderedBook, has_pages: bool) -> list[tuple[str, str]]
     if described or not visual:  # an image without a text alternative fails WCAG 1.1.1
         rows.append(("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"))
     return rows
-
-
-def _isbn(identifier: str) -> str | None:
-    return identifier.removeprefix("urn:isbn:") if identifier.startswith("urn:isbn:") else None
 
 
 def _media_type(name: str) -> str:
