@@ -8,8 +8,10 @@ For each size it generates a book (bench/generate.py) and measures, each in a fr
   B      msl-book build again, nothing changed      C      pandoc -> HTML, then weasyprint -> PDF
   D      WeasyPrint alone on msl-book's own print HTML, stylesheets, fonts and fetcher
 
-Peak memory is each child's maximum resident set size as returned by os.wait4() (the kernel's
-ru_maxrss for that one child). With --repeat N every time is the best of N runs. See README.md.
+Peak memory is the largest sum, over a step's whole process tree (msl-book lays long books
+out in worker processes), of each process's proportional set size (PSS: pages shared between
+forked processes count once in all), sampled from /proc every 50 ms. With --repeat N every
+time is the best of N runs. See README.md.
 """
 
 from __future__ import annotations
@@ -44,19 +46,49 @@ class Proc:
     stdout: str
 
 
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                todo += [int(c) for c in Path(f"/proc/{current}/task/{task}/children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Proc:
-    """Run cmd; its wall time and its own peak RSS (from wait4, so no other process counts)."""
+    """Run cmd; its wall time and the peak of its process tree's summed PSS."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak_kb = 0
+        while True:
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_kb = max(peak_kb, sum(_pss_kb(p) for p in _tree(proc.pid)))
+            time.sleep(0.05)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()[-3000:]}")
-        return Proc(seconds, usage.ru_maxrss / 1024, out.read())
+        return Proc(seconds, peak_kb / 1024, out.read())
 
 
 def pdf_pages(path: Path) -> int:

@@ -176,18 +176,21 @@ def _build(
         outputs: list[Output] = []
         markers: list[PageMarker] = []
         if "pdf" in options.formats:
-            from .renderers import pdf
+            from .renderers import parts, pdf
 
             standard = options.pdf_standard or book.config.pdf_standard
             for edition in options.editions:
                 say(f"Laying out the {edition} edition")
                 html = pdf.print_html(rbook, env, _print_meta(book, when, edition))
-                layout = pdf.lay_out(html, project, theme, book.config.page_size, edition, report, say)
-                report.raise_if_failed()
                 file = staging / (f"{name}.pdf" if edition == "screen" else f"{name}-{edition}.pdf")
-                say(f"Writing {file.name}")
                 pdf_id = hashlib.md5(ident.encode()).hexdigest().encode()
-                pdf.write_pdf(layout, file, standard, pdf_id, report)
+                settings = parts.Settings(project, theme, book.config.page_size, edition, standard, pdf_id)
+                layout = parts.render(html, settings, file, report, say)
+                if layout is None:  # short enough to lay out in one piece
+                    layout = pdf.lay_out(html, project, theme, book.config.page_size, edition, report, say)
+                    report.raise_if_failed()
+                    say(f"Writing {file.name}")
+                    pdf.write_pdf(layout, file, standard, pdf_id, report)
                 if pdf.check_fonts(layout, theme, report):
                     check_characters(book, theme, report)  # say which characters, and where
                 report.raise_if_failed()

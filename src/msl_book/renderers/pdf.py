@@ -31,9 +31,11 @@ from ..html import RenderedBook
 from ..paths import is_inside, relative
 from ..theme import Theme
 from ..xhtml import parse_document, serialize_document
-from . import weasyprint_fixes
+from . import part_hooks, weasyprint_fixes
+from .part_hooks import PartState
 
 weasyprint_fixes.apply()
+part_hooks.apply()
 
 VARIANTS = {"ua-1": "pdf/ua-1", "a-3u": "pdf/a-3u", "none": None}
 BASE_FONT_SIZE = {"A4": "10.5pt", "letter": "10.5pt", "legal": "10.5pt", "A5": "9.5pt", "B5": "10pt"}
@@ -190,8 +192,13 @@ def lay_out(
     edition: str,
     report: Report,
     progress: Callable[[str], None] | None = None,
+    part: PartState | None = None,
 ) -> PrintLayout:
-    """Lay the print HTML out once; problems WeasyPrint logs become diagnostics."""
+    """Lay the print HTML out once; problems WeasyPrint logs become diagnostics.
+
+    With ``part``, the HTML is one part of a book (see ``parts.py``): its pages are numbered
+    from ``part.first_number`` and references to other parts' anchors get their numbers.
+    """
     fetcher = ProjectFetcher([project, theme.default], theme)
     font_config = FontConfiguration()
     sheets = []
@@ -199,30 +206,74 @@ def lay_out(
         with _captured_logs() as logs:  # parsing happens here: problems belong to this file
             sheets.append(CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher))
         _report_logs(logs.records, None, project, report, source=_shown(path, project, theme))
-    geometry = CSS(string=page_geometry_css(page_size) + edition_css(edition), font_config=font_config)
+    extra = ""
+    if part:
+        extra = PART_END_CSS + (PART_CONTINUED_CSS if part.first_number is not None else "")
+    geometry = CSS(
+        string=page_geometry_css(page_size) + edition_css(edition) + extra, font_config=font_config
+    )
     sheets.insert(2, geometry)  # after base.css and print.css, before a book's custom.css
-    with _captured_logs() as logs, _progress(progress):
+    with (
+        _captured_logs() as logs,
+        _progress(progress),
+        part_hooks.part_setup(part or PartState(None, {}, frozenset())),
+    ):
         document = HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config
         )
     _report_logs(logs.records, fetcher, project, report)
-    return PrintLayout(document=document, pages=_pages(document))
+    if part is None:
+        return PrintLayout(document=document, pages=_pages(document))
+    if document.pages and document.pages[-1]._page_box.page_type.name == PART_END:
+        del document.pages[-1]  # the page of the part's end marker, after any blank verso
+    return PrintLayout(document=document, pages=_pages(document, part.first_number))
 
 
-def write_pdf(layout: PrintLayout, target: Path, standard: str, identifier: bytes, report: Report) -> None:
+PART_END = "msl-part-end"
+PART_END_CSS = f".{PART_END} {{ page: {PART_END}; break-before: right; }}\n"
+# A part after the first one starts mid-document: the root's top margin (the UA's 8px on
+# body) belongs to the book's first page only.
+PART_CONTINUED_CSS = "html, body { margin-top: 0 !important; padding-top: 0 !important; }\n"
+
+
+def page_anchors(layout: PrintLayout) -> dict[str, int]:
+    """The page counter value of the first page where each anchor of the layout appears."""
+    found: dict[str, int] = {}
+    for info, page in zip(layout.pages, layout.document.pages, strict=True):
+        number = int(info.label) if info.kind == "body" else info.index + 1
+        for name in page.anchors:
+            found.setdefault(name, number)
+    return found
+
+
+def add_outside_anchors(layout: PrintLayout, names: set[str]) -> None:
+    """Let links to anchors of other parts survive WeasyPrint's check: they are given a
+    destination here, which the merge replaces with the real one."""
+    if layout.document.pages:
+        anchors = layout.document.pages[0].anchors
+        for name in sorted(names):
+            anchors.setdefault(name, (0, 0, 0, 0))
+
+
+def write_pdf(
+    layout: PrintLayout, target: Path, standard: str, identifier: bytes, report: Report, labels: bool = True
+) -> None:
     """Write the laid-out document as tagged PDF with page labels matching the folios."""
     variant = VARIANTS[standard]
     options: dict[str, object] = {"pdf_identifier": identifier, "pdf_tags": True}
     if variant:
         options["pdf_variant"] = variant
+    finisher = _page_labels(layout.pages) if labels else None
     with _captured_logs() as logs:
-        layout.document.write_pdf(target=str(target), finisher=_page_labels(layout.pages), **options)
+        layout.document.write_pdf(target=str(target), finisher=finisher, **options)
     layout.fonts = {font.family for font in layout.document.fonts.values()}
     _report_logs(logs.records, None, target.parent, report)
 
 
-def _page_labels(pages: list[PageInfo]) -> Callable[[object, pydyf.PDF], None]:
-    nums: list[object] = []
+def page_label_ranges(pages: list[PageInfo]) -> list[tuple[int, str, object]]:
+    """Where each run of page labels starts: (page index, "P" fixed label | "r" roman | "D"
+    decimal, the label or the first number)."""
+    ranges: list[tuple[int, str, object]] = []
     previous = None
     for page in pages:
         style = page.kind
@@ -230,11 +281,21 @@ def _page_labels(pages: list[PageInfo]) -> Callable[[object, pydyf.PDF], None]:
             continue
         previous = style
         if style == "cover":
-            nums += [page.index, pydyf.Dictionary({"P": pydyf.String(page.label)})]
+            ranges.append((page.index, "P", page.label))
         elif style == "front":
-            nums += [page.index, pydyf.Dictionary({"S": "/r", "St": page.index + 1})]
+            ranges.append((page.index, "r", page.index + 1))
         else:
-            nums += [page.index, pydyf.Dictionary({"S": "/D", "St": int(page.label)})]
+            ranges.append((page.index, "D", int(page.label)))
+    return ranges
+
+
+def _page_labels(pages: list[PageInfo]) -> Callable[[object, pydyf.PDF], None]:
+    nums: list[object] = []
+    for index, style, value in page_label_ranges(pages):
+        if style == "P":
+            nums += [index, pydyf.Dictionary({"P": pydyf.String(value)})]
+        else:
+            nums += [index, pydyf.Dictionary({"S": f"/{style}", "St": value})]
 
     def finisher(document: object, pdf: pydyf.PDF) -> None:
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
@@ -265,11 +326,12 @@ def _roman(n: int) -> str:
     return out
 
 
-def _pages(document: object) -> list[PageInfo]:
+def _pages(document: object, first_number: int | None = None) -> list[PageInfo]:
     """Label every page the way print.css numbers it (cover, roman front matter, arabic
-    body) and find where its content starts, for the EPUB's page markers."""
+    body) and find where its content starts, for the EPUB's page markers. A part of the
+    body (``first_number`` given) is body throughout."""
     pages: list[PageInfo] = []
-    body_start: int | None = None
+    body_start: int | None = None if first_number is None else 1 - first_number
     seen: set[str] = set()
     last_line: dict[str, str] = {}
     for i, page in enumerate(document.pages):

@@ -1,0 +1,135 @@
+"""Join the tagged PDFs of a book's parts into one tagged PDF (pikepdf).
+
+The first file (the front matter) is the base: its catalog keeps the language, metadata,
+viewer preferences and mark info WeasyPrint wrote. Every other part brings its pages; its
+structure elements join the base's document element, its parent-tree keys move past the
+base's (pages' ``/StructParents`` and annotations' ``/StructParent`` with them), its outline
+items follow the base's, and the named destinations of the anchors it owns replace the
+stand-ins other parts made for links into it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem, String
+
+
+def _pairs(array: Iterable[object]) -> Iterator[tuple[object, object]]:
+    items = list(array)
+    return zip(items[::2], items[1::2], strict=True)
+
+
+def _kids(element: pikepdf.Object) -> pikepdf.Array:
+    kids = element.get("/K")
+    if kids is None:
+        element.K = kids = Array()
+    elif not isinstance(kids, Array):
+        element.K = kids = Array([kids])
+    return kids
+
+
+def _dests(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
+    names = pdf.Root.get("/Names")
+    if names is None or "/Dests" not in names:
+        return {}
+    return {str(name): dest for name, dest in _pairs(names.Dests.Names)}
+
+
+def _outline(pdf: pikepdf.Pdf) -> list[tuple[str, int, object, bool, list]]:
+    """(title, page index, destination tail, closed, children) of every outline item."""
+    index = {page.objgen: i for i, page in enumerate(pdf.pages)}
+
+    def walk(items: list[OutlineItem]) -> list[tuple[str, int, object, bool, list]]:
+        found = []
+        for item in items:
+            dest = item.destination
+            found.append(
+                (item.title, index[dest[0].objgen], list(dest[1:]), item.is_closed, walk(item.children))
+            )
+        return found
+
+    with pdf.open_outline() as outline:
+        return walk(outline.root)
+
+
+def _add_outline(pdf: pikepdf.Pdf, parent: list[OutlineItem], items: list, offset: int) -> None:
+    for title, page, tail, closed, children in items:
+        item = OutlineItem(title, Array([pdf.pages[page + offset].obj, *tail]))
+        item.is_closed = closed
+        parent.append(item)
+        _add_outline(pdf, item.children, children, offset)
+
+
+def _copy(out: pikepdf.Pdf, obj: object) -> object:
+    """``obj`` of another PDF in ``out``: indirect objects through pikepdf's foreign copy
+    (each copied once, references kept), direct arrays and dictionaries item by item."""
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        return out.copy_foreign(obj)
+    if isinstance(obj, Array):
+        return Array([_copy(out, item) for item in obj])
+    if isinstance(obj, Dictionary):
+        return Dictionary({key: _copy(out, value) for key, value in obj.items()})
+    return obj
+
+
+def merge(
+    files: list[Path], owned: list[set[str]], label_ranges: list[tuple[int, str, object]], target: Path
+) -> None:
+    """Join ``files`` in order; ``owned[i]`` are the anchors laid out in ``files[i]``."""
+    out = pikepdf.open(files[0])
+    tree = out.Root.StructTreeRoot
+    document = _kids(tree)[0]
+    nums = list(tree.ParentTree.Nums)
+    next_key = max((int(key) for key, _ in _pairs(nums)), default=-1) + 1
+    dests = {name: dest for name, dest in _dests(out).items() if name in owned[0]}
+    outline = [(_outline(out), 0)]
+    for file, anchors in zip(files[1:], owned[1:], strict=True):
+        with pikepdf.open(file) as src:
+            first = len(out.pages)
+            offset = next_key
+            outline.append((_outline(src), first))
+            with warnings.catch_warnings():  # named destinations are joined below
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(src.pages)
+            for page in out.pages[first:]:
+                if "/StructParents" in page.obj:
+                    page.obj.StructParents = int(page.obj.StructParents) + offset
+                for annot in page.obj.get("/Annots", []):
+                    if "/StructParent" in annot:
+                        annot.StructParent = int(annot.StructParent) + offset
+            src_tree = src.Root.StructTreeRoot
+            for key, value in _pairs(src_tree.ParentTree.Nums):
+                nums += [int(key) + offset, _copy(out, value)]
+                next_key = max(next_key, int(key) + offset + 1)
+            kids = _kids(document)
+            for kid in _kids(_kids(src_tree)[0]):
+                copied = _copy(out, kid)
+                copied.P = document
+                kids.append(copied)
+            for name, dest in _dests(src).items():
+                if name in anchors:
+                    dests[name] = _copy(out, dest)
+    tree.ParentTree = out.make_indirect(Dictionary(Nums=Array(nums)))
+    tree.ParentTreeNextKey = next_key
+    names = out.Root.get("/Names")
+    if names is None:
+        out.Root.Names = names = Dictionary()
+    flat: list[object] = []
+    for name in sorted(dests):
+        flat += [String(name), dests[name]]
+    names.Dests = out.make_indirect(Dictionary(Names=Array(flat)))
+    with out.open_outline() as new_outline:
+        new_outline.root.clear()
+        for items, offset in outline:
+            _add_outline(out, new_outline.root, items, offset)
+    nums_labels: list[object] = []
+    for index, style, value in label_ranges:
+        label = Dictionary(P=String(value)) if style == "P" else Dictionary(S=Name("/" + style), St=value)
+        nums_labels += [index, label]
+    out.Root.PageLabels = Dictionary(Nums=Array(nums_labels))
+    out.save(target, deterministic_id=True)
+    out.close()
