@@ -26,11 +26,14 @@ from conftest import ROOT, Built
 PART_CHARS = "12000"
 
 
-@pytest.fixture(scope="module")
-def in_parts(tmp_path_factory: pytest.TempPathFactory) -> Built:
+@pytest.fixture(scope="module", params=[400, 12, 0], ids=["kept", "mixed", "laid-out-twice"])
+def in_parts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Parts that wait for their numbers (the handbook's 43 pages are under KEEP_PAGES),
+    parts laid out again with them, and both."""
     out = tmp_path_factory.mktemp("parts")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MSL_BOOK_PART_CHARS", PART_CHARS)
+        mp.setattr(parts, "KEEP_PAGES", request.param)
         result = build(ROOT, BuildOptions(output=out, force=True))
     by_format = {o.format: o.path for o in result.outputs}
     return Built(result, by_format["pdf"], by_format["epub"], out)

@@ -1,7 +1,7 @@
 """What WeasyPrint 70.0 needs to lay out one part of a book as if the rest were there.
 
 A part (a run of chapters) is its own HTML document, so WeasyPrint would number its pages
-from 1 and know nothing of the anchors in other parts. Two hooks, active only inside
+from 1 and know nothing of the anchors in other parts. Hooks, active only inside
 ``part_setup()``:
 
 - the page counter starts at the part's first folio minus one (the page state WeasyPrint
@@ -10,19 +10,29 @@ from 1 and know nothing of the anchors in other parts. Two hooks, active only in
 - every anchor laid out in another part is known to ``target-counter()`` with the page
   counter value it has there: the collector starts with an up-to-date lookup item for it,
   whose cached page counters are that value, so references to it are set right the first
-  time. Anchors of parts not yet laid out get a placeholder, and the part is marked for
-  another layout once they are known (``PartState.used_unknown``).
+  time. Anchors of parts not yet laid out get a placeholder.
+
+With ``PartState.exchange``, a third hook runs once the pages are made (before their margin
+boxes, which show the folios): it reports the part's page count and where its anchors are,
+and waits for the real first folio and the real numbers of the other parts' anchors. It then
+moves the page counter of every page state by the difference and hands each changed number
+to WeasyPrint's own bookkeeping (``cache_target_page_counters``), which marks the pages whose
+references show it; only those pages are made again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import weasyprint.layout
 from weasyprint.css.targets import TargetCollector, TargetLookupItem
+
+# (page count, anchor -> page index) -> (first folio, anchor -> page counter value)
+Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int]]]
 
 
 @dataclass
@@ -32,6 +42,10 @@ class PartState:
     unknown: frozenset[str]  # anchors of parts not laid out yet
     placeholder: int = 0
     collector: TargetCollector | None = field(default=None, repr=False)
+    exchange: Exchange | None = field(default=None, repr=False)
+    end_page: str = ""  # name of the page a part's end marker makes: not counted
+    exchanged: bool = False
+    footnotes: list = field(default_factory=list, repr=False)
 
     @property
     def used_unknown(self) -> bool:
@@ -73,8 +87,73 @@ def _collector_with_outside_anchors(self: TargetCollector) -> None:
         self.target_lookup_items[anchor] = item
 
 
+_make_all_pages = weasyprint.layout.make_all_pages
+
+
+def _settled(context: object) -> bool:
+    return not any(e[-1]["content_changed"] or e[-1]["pages_wanted"] for e in context.page_maker)
+
+
+def _make_all_pages_then_exchange(context: object, root_box: object, html: object, pages: list) -> Iterator:
+    state = _active[-1] if _active else None
+    if state is not None and not pages:
+        state.footnotes = context.footnotes.copy()  # as layout_document keeps them for its passes
+    made = list(_make_all_pages(context, root_box, html, pages))
+    if state is None or state.exchange is None or state.exchanged or not _settled(context):
+        return iter(made)
+    state.exchanged = True
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(made):
+        for box in page.descendants(placeholders=True):
+            anchor = box.style["anchor"]
+            if anchor and anchor not in anchors:
+                anchors[anchor] = index
+    count = len(made) - (1 if made and made[-1].page_type.name == state.end_page else 0)
+    first_number, values = state.exchange(count, anchors)
+    _renumber(context, state, first_number, values)
+    while not _settled(context):
+        context.footnotes = state.footnotes.copy()
+        made = list(_make_all_pages(context, root_box, html, made))
+    return iter(made)
+
+
+def _shift(counters: dict, delta: int) -> None:
+    if counters.get("page"):
+        counters["page"] = [*counters["page"][:-1], counters["page"][-1] + delta]
+
+
+def _renumber(context: object, state: PartState, first_number: int | None, values: dict[str, int]) -> None:
+    """Give the part its real first folio and the other parts' anchors their real numbers."""
+    delta = 0
+    if state.first_number is not None and first_number is not None:
+        delta = first_number - state.first_number
+        state.first_number = first_number
+    collector = context.target_collector
+    page_maker = context.page_maker
+    if delta:
+        for entry in page_maker:
+            _shift(entry[3][1], delta)
+        for lookup in collector.counter_lookup_items.values():
+            _shift(lookup.cached_page_counter_values, delta)
+    for name, item in list(collector.target_lookup_items.items()):
+        cached = item.cached_page_counter_values
+        if item.state != "up-to-date" or not cached.get("page"):
+            continue
+        if name in values:
+            number = values[name]
+        elif delta and item.page_maker_index is not None and item.page_maker_index >= 0:
+            number = cached["page"][-1] + delta
+        else:
+            continue
+        if number != cached["page"][-1]:
+            changed = copy.deepcopy(cached)
+            changed["page"][-1] = number
+            collector.cache_target_page_counters(name, changed, item.page_maker_index, page_maker)
+
+
 def apply() -> None:
     weasyprint.layout.initialize_page_maker = _initialize_with_start
+    weasyprint.layout.make_all_pages = _make_all_pages_then_exchange
     TargetCollector.__init__ = _collector_with_outside_anchors
 
 

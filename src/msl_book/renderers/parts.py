@@ -4,29 +4,38 @@ WeasyPrint keeps every laid-out page of a document in memory (about 0.8 MB a pag
 and slows down as a document grows, so a book of more than ``2 * part_chars`` characters of
 body text is cut into parts at chapter boundaries (chapters open on a recto, so a part never
 starts mid-page). Each part is its own HTML document with the book's head, laid out in a
-forked process (``part_hooks``: it numbers its pages on from the previous part, and its page
-references to anchors of other parts get their numbers) and written to a tagged PDF.
+forked process and written to a tagged PDF; pikepdf joins them (``pdfmerge``).
 
-Parts are laid out in book order, each as soon as the previous one's page count is known;
-while one is laid out the previous ones are written, so two cores share the work. The front
-matter goes last, when every page number its contents list needs is known. A part that
-referred to a page of a later part is laid out again at the end with the number known.
+A part's folios continue from the previous parts and its page references may point into
+any other part, so no part's numbers are known before every part has been laid out once.
+Parts are laid out side by side, two at a time (``part_hooks``: the page counter starts at a
+guess with the right number of digits, references to other parts show a placeholder). Then:
+
+- a part that is *kept* waits, its pages made, for the real numbers, takes them, makes again
+  only the pages whose references change, adds its margin boxes and is written;
+- the others only report their page count and anchors and exit; they are laid out again
+  with every number known. Keeping a part keeps its pages in memory, so parts are kept up
+  to ``KEEP_PAGES`` pages (a guess from their size) and the rest are laid out twice.
+
+If a part's page count changes when it takes its numbers (a longer number pushing a line
+over), every part is laid out again with the new numbers.
+
 A part that is followed by another ends with an empty marker that opens on a recto: when the
 part has an odd number of pages WeasyPrint adds the blank verso it would have added before
-the next chapter, and the marker's own page is dropped.
-
-The pages, folios, links, outline and tags of the joined PDF are those of a single-document
-layout (tests compare them page by page).
+the next chapter, and the marker's own page is dropped. The pages, folios, links, outline
+and tags of the joined PDF are those of a one-piece layout (tests compare them page by page).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from lxml import etree
@@ -40,6 +49,7 @@ from .part_hooks import PartState
 PART_CHARS = 120_000  # characters of text per part: about 40 A4 pages
 CHARS_PER_PAGE_GUESS = 2_500  # of print HTML: only the number of digits of a guess matters
 MAX_WORKERS = 2
+KEEP_PAGES = 200
 
 
 @dataclass
@@ -52,6 +62,8 @@ class Part:
     anchors: dict[str, int] = field(default_factory=dict)
     fonts: set[str] = field(default_factory=set)
     first_number: int | None = None
+    count: int = 0  # pages, as measured before the numbers were known
+    keep: bool = False  # its process waits for the numbers instead of laying it out again
 
 
 @dataclass
@@ -126,25 +138,32 @@ def render(
     parts = split(html, part_chars())
     if parts is None:
         return None
-    chars = [len(part.html) for part in parts]
-    guess = 1
-    for part, size in zip(parts[1:], chars[1:], strict=True):  # numbers of the right length
-        part.first_number = guess
-        guess += max(1, round(size / CHARS_PER_PAGE_GUESS))
+    guess, kept = 1, 0
+    for part in parts:
+        pages = max(1, round(len(part.html) / CHARS_PER_PAGE_GUESS))
+        if not part.front:  # a first folio with the right number of digits
+            part.first_number, guess = guess, guess + pages
+        part.keep = kept + pages <= KEEP_PAGES
+        kept += pages if part.keep else 0
     with tempfile.TemporaryDirectory(prefix="parts-", dir=target.parent) as tmp:
         files = [Path(tmp) / f"part-{i:03d}.pdf" for i in range(len(parts))]
-        say(f"Measuring {len(parts)} parts")
-        _run(parts, files, settings, report, say, write=False)
+        say(f"Laying out {len(parts)} parts")
+        gc.freeze()  # the children's collections leave the parent's objects (and pages) alone
+        try:
+            _Runner(parts, files, settings, report).run()
+        finally:
+            gc.unfreeze()
+        if report.errors:
+            return pdf.PrintLayout(document=None)
         for _attempt in range(3):
+            if all(len(part.pages) == part.count for part in parts):
+                break
+            say("Laying out every part again: a page count changed")
+            for part in parts:
+                part.count, part.keep = len(part.pages), False
+            _Runner(parts, files, settings, report).run(measured=True)
             if report.errors:
                 return pdf.PrintLayout(document=None)
-            counts = [len(part.pages) for part in parts]
-            number = 1
-            for part in parts[1:]:
-                part.first_number, number = number, number + len(part.pages)
-            _run(parts, files, settings, report, say, write=True)
-            if [len(part.pages) for part in parts] == counts:
-                break
         else:
             raise RuntimeError("the parts of the book do not settle on a page count")
         pages: list[pdf.PageInfo] = []
@@ -160,46 +179,111 @@ def render(
     return layout
 
 
-def _run(
-    parts: list[Part], files: list[Path], settings: Settings, report: Report, say: Callable, write: bool
-) -> None:
-    """Lay every part out, side by side. Measuring (``write`` false), a part's own page
-    numbers are a guess and references to other parts show a placeholder: what counts is
-    how many pages each part has and on which of them its anchors are. Then every number is
-    known, and each part is laid out and written."""
-    context = multiprocessing.get_context("fork")
-    final = report
-    if not write:
-        report = Report()  # measuring: only errors count (they stop the build); the rest repeats
-    known: dict[str, int] = {}
-    if write:
-        for part in parts:
-            first = part.first_number or 1
-            known.update({name: first + index for name, index in part.anchors.items()})
-    running: list[tuple[Part, object, object]] = []
-    for step, part in enumerate(parts, 1):
+@dataclass
+class _Child:
+    part: Part
+    process: multiprocessing.Process
+    conn: Connection
+    busy: bool = True  # laying out or writing, as opposed to waiting for numbers
+
+
+class _Runner:
+    """Runs the parts' processes, at most MAX_WORKERS of them busy at a time."""
+
+    def __init__(self, parts: list[Part], files: list[Path], settings: Settings, report: Report):
+        self.parts, self.files, self.settings, self.report = parts, files, settings, report
+        self.context = multiprocessing.get_context("fork")
+        self.children: list[_Child] = []
+        self.measuring = Report()  # problems of a layout that is done again are reported then
+
+    def run(self, measured: bool = False) -> None:
+        """Lay out, number and write every part. ``measured``: page counts and anchors are
+        known already (every part is laid out once, with its numbers)."""
+        todo = [] if measured else list(self.parts)
+        while todo or any(c.busy for c in self.children):
+            if todo and sum(c.busy for c in self.children) < MAX_WORKERS:
+                self._start(todo.pop(0), numbered=False)
+            else:
+                self._receive()
+        _add(self.report, self.measuring.errors)
+        if self.report.errors:
+            for child in self.children:
+                child.process.kill()
+            return
+        self._number()
+        waiting = list(self.children)  # kept parts: given their numbers two at a time, first
+        todo = [part for part in self.parts if not any(c.part is part for c in waiting)]
+        while waiting or todo or self.children:
+            if (waiting or todo) and sum(c.busy for c in self.children) < MAX_WORKERS:
+                if waiting:
+                    child = waiting.pop(0)
+                    child.conn.send(self._numbers(child.part))
+                    child.busy = True
+                else:
+                    self._start(todo.pop(0), numbered=True)
+            else:
+                self._receive()
+
+    def _start(self, part: Part, numbered: bool) -> None:
+        index = self.parts.index(part)
         outside = part.links - part.ids
+        numbers = self._numbers(part)[2] if numbered else {}
         state = PartState(
             part.first_number,
-            {name: known[name] for name in outside if name in known},
-            frozenset(name for name in outside if name not in known),
+            {name: numbers[name] for name in outside if name in numbers},
+            frozenset(name for name in outside if name not in numbers),
             part.first_number or 1,
+            end_page=pdf.PART_END,
         )
-        while len(running) >= MAX_WORKERS:
-            _finish(*running.pop(0), report)
-        if write:
-            say(f"Laying out part {step} of {len(parts)}")
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_work, args=(send, part.html, state, files[step - 1], settings, write)
+        mine, theirs = self.context.Pipe()
+        keep = part.keep and not numbered
+        process = self.context.Process(
+            target=_work, args=(theirs, part.html, state, self.files[index], self.settings, keep, numbered)
         )
+        process.daemon = True
         process.start()
-        send.close()
-        running.append((part, process, receive))
-    for item in running:
-        _finish(*item, report)
-    if not write:
-        _add(final, report.errors)
+        theirs.close()
+        self.children.append(_Child(part, process, mine))
+
+    def _receive(self) -> None:
+        ready = wait([c.conn for c in self.children if c.busy])
+        for child in [c for c in self.children if c.conn in ready]:
+            try:
+                message = child.conn.recv()
+            except EOFError:  # stopped after its layout: errors, or it is laid out again
+                message = ("exited",)
+            kind = message[0]
+            if kind == "bug":
+                raise RuntimeError(f"laying out a part failed:\n{message[1]}")
+            if kind == "measured":  # a kept part, waiting for its numbers
+                _, child.part.count, child.part.anchors = message
+                child.busy = False
+            elif kind == "laid-out":
+                _, pages, anchors, diagnostics, numbered = message
+                _laid_out(child.part, pages, anchors)
+                _add(self.report if numbered else self.measuring, diagnostics)
+                if not numbered:
+                    child.part.count = len(pages)
+            elif kind == "written":
+                _, child.part.fonts, diagnostics = message
+                _add(self.report, diagnostics)
+            if kind in ("written", "exited"):
+                child.process.join()
+                self.children.remove(child)
+
+    def _number(self) -> None:
+        """Every part's first folio, and the page counter value of every anchor."""
+        number = 1
+        self.values: dict[str, int] = {}
+        for part in self.parts:
+            if not part.front:
+                part.first_number, number = number, number + part.count
+            first = part.first_number or 1
+            self.values.update({name: first + index for name, index in part.anchors.items()})
+
+    def _numbers(self, part: Part) -> tuple[str, int | None, dict[str, int]]:
+        values = {name: self.values[name] for name in part.links - part.ids if name in self.values}
+        return ("numbers", part.first_number, values)
 
 
 def _add(report: Report, diagnostics: list) -> None:
@@ -207,45 +291,42 @@ def _add(report: Report, diagnostics: list) -> None:
     report.items += [d for d in diagnostics if d not in report.items]
 
 
-def _laid_out(part: Part, message: tuple, report: Report) -> None:
-    if message[0] == "bug":
-        raise RuntimeError(f"laying out a part failed:\n{message[1]}")
-    _, part.pages, anchors, diagnostics = message
+def _laid_out(part: Part, pages: list[pdf.PageInfo], anchors: dict[str, int]) -> None:
     first = part.first_number or 1
+    part.pages = pages
     part.anchors = {name: number - first for name, number in anchors.items()}  # page index in the part
-    _add(report, diagnostics)
 
 
-def _finish(part: Part, process: multiprocessing.Process, receive: object, report: Report) -> None:
-    """Wait for a part's process: its layout (when not received yet) and its PDF."""
+def _work(
+    conn: Connection, html: str, state: PartState, file: Path, settings: Settings, keep: bool, numbered: bool
+) -> None:
+    """In the forked process: lay the part out, take its numbers (kept) or exit (measured
+    only), write it."""
     try:
-        while (message := receive.recv())[0] != "written":
-            _laid_out(part, message, report)
-        _, part.fonts, diagnostics = message
-        _add(report, diagnostics)
-    except EOFError:
-        pass  # stopped after its layout: it had errors, or it is laid out again later
-    process.join()
+        if keep:
 
+            def exchange(count: int, anchors: dict[str, int]) -> tuple[int | None, dict[str, int]]:
+                conn.send(("measured", count, anchors))
+                message = conn.recv()
+                return message[1], message[2]
 
-def _work(send: object, html: str, state: PartState, file: Path, settings: Settings, write: bool) -> None:
-    """In the forked process: lay the part out, report, write it."""
-    try:
+            state.exchange = exchange
         report = Report()
         layout = pdf.lay_out(
             html, settings.project, settings.theme, settings.page_size, settings.edition, report, None, state
         )
-        send.send(("laid-out", layout.pages, pdf.page_anchors(layout), report.items))
-        if not write or report.errors:
+        final = keep or numbered  # laid out with the real numbers
+        conn.send(("laid-out", layout.pages, pdf.page_anchors(layout), report.items, final))
+        if not final or report.errors:
             return
         report = Report()
         pdf.add_outside_anchors(layout, state_links(state))
         pdf.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
-        send.send(("written", layout.fonts, report.items))
+        conn.send(("written", layout.fonts, report.items))
     except BaseException:
-        send.send(("bug", traceback.format_exc()))
+        conn.send(("bug", traceback.format_exc()))
     finally:
-        send.close()
+        conn.close()
 
 
 def state_links(state: PartState) -> set[str]:
