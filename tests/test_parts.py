@@ -8,6 +8,8 @@ same pages with the same text, folios, labels, links, outline and tags.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -169,3 +171,24 @@ def test_an_error_in_a_part_is_reported_once(tmp_path: Path, monkeypatch: pytest
     assert (
         shown.count("styles/custom.css:1: warning: WeasyPrint: Ignored `colour: red`, unknown property.") == 1
     ), shown
+
+
+def _texts(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def test_a_long_generated_book_in_kept_parts_is_the_one_piece_book(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Footnotes carried from page to page, page references back and forth, many parts: the
+    benchmark's generator makes such a book (bench/generate.py)."""
+    project = tmp_path / "book"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate.py"), str(project), "--pages", "80"], check=True
+    )
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "100000000")
+    whole = build(project, BuildOptions(output=tmp_path / "whole", formats=("pdf",))).outputs[0].path
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "20000")
+    monkeypatch.setattr(parts, "KEEP_PAGES", 1000)
+    joined = build(project, BuildOptions(output=tmp_path / "parts", formats=("pdf",))).outputs[0].path
+    assert _texts(joined) == _texts(whole)

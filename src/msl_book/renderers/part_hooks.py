@@ -10,7 +10,7 @@ from 1 and know nothing of the anchors in other parts. Hooks, active only inside
 - every anchor laid out in another part is known to ``target-counter()`` with the page
   counter value it has there: the collector starts with an up-to-date lookup item for it,
   whose cached page counters are that value, so references to it are set right the first
-  time. Anchors of parts not yet laid out get a placeholder.
+  time. Anchors of parts not laid out yet get a guess (``PartState.unknown``).
 
 With ``PartState.exchange``, a third hook runs once the pages are made (before their margin
 boxes, which show the folios): it reports the part's page count and where its anchors are,
@@ -39,8 +39,7 @@ Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int]]]
 class PartState:
     first_number: int | None  # folio of the part's first page; None: numbered by the stylesheets alone
     known: dict[str, int]  # anchor -> page counter value in the part that holds it
-    unknown: frozenset[str]  # anchors of parts not laid out yet
-    placeholder: int = 0
+    unknown: dict[str, int]  # anchors of parts not laid out yet -> a guess of their number
     collector: TargetCollector | None = field(default=None, repr=False)
     exchange: Exchange | None = field(default=None, repr=False)
     end_page: str = ""  # name of the page a part's end marker makes: not counted
@@ -49,7 +48,7 @@ class PartState:
 
     @property
     def used_unknown(self) -> bool:
-        """Did a reference show a placeholder page number?"""
+        """Did a reference show a guessed page number?"""
         if self.collector is None or not self.unknown:
             return False
         return any(
@@ -78,7 +77,7 @@ def _collector_with_outside_anchors(self: TargetCollector) -> None:
         return
     state = _active[-1]
     state.collector = self
-    values = {**dict.fromkeys(state.unknown, state.placeholder), **state.known}
+    values = {**state.unknown, **state.known}
     for anchor, number in values.items():
         item = TargetLookupItem("up-to-date")
         item.target_box = SimpleNamespace(cached_counter_values={})

@@ -17,8 +17,9 @@ guess with the right number of digits, references to other parts show a placehol
   with every number known. Keeping a part keeps its pages in memory, so parts are kept up
   to ``KEEP_PAGES`` pages (a guess from their size) and the rest are laid out twice.
 
-If a part's page count changes when it takes its numbers (a longer number pushing a line
-over), every part is laid out again with the new numbers.
+Taking its numbers can move a kept part's lines (a number with one more digit pushes a word
+over): when that changes its page count or moves an anchor another part refers to, the parts
+whose numbers changed are laid out again with the new ones, until nothing changes.
 
 A part that is followed by another ends with an empty marker that opens on a recto: when the
 part has an odd number of pages WeasyPrint adds the blank verso it would have added before
@@ -47,7 +48,7 @@ from . import pdf, pdfmerge
 from .part_hooks import PartState
 
 PART_CHARS = 120_000  # characters of text per part: about 40 A4 pages
-CHARS_PER_PAGE_GUESS = 2_500  # of print HTML: only the number of digits of a guess matters
+CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
 MAX_WORKERS = 2
 KEEP_PAGES = 200
 
@@ -64,6 +65,7 @@ class Part:
     first_number: int | None = None
     count: int = 0  # pages, as measured before the numbers were known
     keep: bool = False  # its process waits for the numbers instead of laying it out again
+    given: tuple | None = None  # the numbers it was last laid out with
 
 
 @dataclass
@@ -138,13 +140,10 @@ def render(
     parts = split(html, part_chars())
     if parts is None:
         return None
-    guess, kept = 1, 0
+    kept = 0
     for part in parts:
-        pages = max(1, round(len(part.html) / CHARS_PER_PAGE_GUESS))
-        if not part.front:  # a first folio with the right number of digits
-            part.first_number, guess = guess, guess + pages
-        part.keep = kept + pages <= KEEP_PAGES
-        kept += pages if part.keep else 0
+        part.keep = kept + _estimate(part) <= KEEP_PAGES
+        kept += _estimate(part) if part.keep else 0
     with tempfile.TemporaryDirectory(prefix="parts-", dir=target.parent) as tmp:
         files = [Path(tmp) / f"part-{i:03d}.pdf" for i in range(len(parts))]
         say(f"Laying out {len(parts)} parts")
@@ -156,16 +155,18 @@ def render(
         if report.errors:
             return pdf.PrintLayout(document=None)
         for _attempt in range(3):
-            if all(len(part.pages) == part.count for part in parts):
-                break
-            say("Laying out every part again: a page count changed")
-            for part in parts:
-                part.count, part.keep = len(part.pages), False
-            _Runner(parts, files, settings, report).run(measured=True)
             if report.errors:
                 return pdf.PrintLayout(document=None)
+            for part in parts:
+                part.count = len(part.pages)
+            firsts, values = _numbering(parts)
+            stale = [p for p, first in zip(parts, firsts, strict=True) if p.given != _given(p, first, values)]
+            if not stale:
+                break
+            say(f"Laying out {len(stale)} parts again: their page numbers changed")
+            _Runner(parts, files, settings, report).run(redo=stale)
         else:
-            raise RuntimeError("the parts of the book do not settle on a page count")
+            raise RuntimeError("the parts of the book do not settle on their page numbers")
         pages: list[pdf.PageInfo] = []
         for part in parts:
             offset = len(pages)
@@ -196,10 +197,10 @@ class _Runner:
         self.children: list[_Child] = []
         self.measuring = Report()  # problems of a layout that is done again are reported then
 
-    def run(self, measured: bool = False) -> None:
-        """Lay out, number and write every part. ``measured``: page counts and anchors are
-        known already (every part is laid out once, with its numbers)."""
-        todo = [] if measured else list(self.parts)
+    def run(self, redo: list[Part] | None = None) -> None:
+        """Lay out, number and write every part; with ``redo``, those parts only, page counts
+        and anchors being known."""
+        todo = [] if redo is not None else list(self.parts)
         while todo or any(c.busy for c in self.children):
             if todo and sum(c.busy for c in self.children) < MAX_WORKERS:
                 self._start(todo.pop(0), numbered=False)
@@ -212,7 +213,7 @@ class _Runner:
             return
         self._number()
         waiting = list(self.children)  # kept parts: given their numbers two at a time, first
-        todo = [part for part in self.parts if not any(c.part is part for c in waiting)]
+        todo = redo if redo is not None else [p for p in self.parts if not any(c.part is p for c in waiting)]
         while waiting or todo or self.children:
             if (waiting or todo) and sum(c.busy for c in self.children) < MAX_WORKERS:
                 if waiting:
@@ -227,14 +228,17 @@ class _Runner:
     def _start(self, part: Part, numbered: bool) -> None:
         index = self.parts.index(part)
         outside = part.links - part.ids
-        numbers = self._numbers(part)[2] if numbered else {}
-        state = PartState(
-            part.first_number,
-            {name: numbers[name] for name in outside if name in numbers},
-            frozenset(name for name in outside if name not in numbers),
-            part.first_number or 1,
-            end_page=pdf.PART_END,
-        )
+        if numbered:
+            known, unknown = self._numbers(part)[2], {}
+        else:
+            # Numbers as close as can be known yet: page counts of the parts measured already,
+            # estimates for the others. A guess with too few or too many digits moves lines
+            # when the real number comes.
+            firsts, guesses = _numbering(self.parts, estimate=True)
+            if not part.front:
+                part.first_number = firsts[index]
+            known, unknown = {}, {name: guesses.get(name, firsts[index] or 1) for name in outside}
+        state = PartState(part.first_number, known, unknown, end_page=pdf.PART_END)
         mine, theirs = self.context.Pipe()
         keep = part.keep and not numbered
         process = self.context.Process(
@@ -272,18 +276,38 @@ class _Runner:
                 self.children.remove(child)
 
     def _number(self) -> None:
-        """Every part's first folio, and the page counter value of every anchor."""
-        number = 1
-        self.values: dict[str, int] = {}
-        for part in self.parts:
-            if not part.front:
-                part.first_number, number = number, number + part.count
-            first = part.first_number or 1
-            self.values.update({name: first + index for name, index in part.anchors.items()})
+        firsts, self.values = _numbering(self.parts)
+        for part, first in zip(self.parts, firsts, strict=True):
+            part.first_number = first
 
     def _numbers(self, part: Part) -> tuple[str, int | None, dict[str, int]]:
-        values = {name: self.values[name] for name in part.links - part.ids if name in self.values}
-        return ("numbers", part.first_number, values)
+        part.given = _given(part, part.first_number, self.values)
+        return ("numbers", *part.given)
+
+
+def _estimate(part: Part) -> int:
+    return max(1, round(len(part.html) / CHARS_PER_PAGE_GUESS))
+
+
+def _numbering(parts: list[Part], estimate: bool = False) -> tuple[list[int | None], dict[str, int]]:
+    """Every part's first folio from the page counts, and the page counter value of every
+    anchor. ``estimate``: parts not measured yet count their estimated pages, and their
+    anchors are put on their first page."""
+    number, firsts, values = 1, [], {}
+    for part in parts:
+        first = None
+        if not part.front:
+            first, number = number, number + (part.count or (_estimate(part) if estimate else 0))
+        firsts.append(first)
+        if estimate and not part.count:
+            values.update(dict.fromkeys(part.ids, first or 1))
+        values.update({name: (first or 1) + index for name, index in part.anchors.items()})
+    return firsts, values
+
+
+def _given(part: Part, first: int | None, values: dict[str, int]) -> tuple[int | None, dict[str, int]]:
+    """The numbers a part is laid out with: its first folio, its references' targets."""
+    return first, {name: values[name] for name in part.links - part.ids if name in values}
 
 
 def _add(report: Report, diagnostics: list) -> None:

@@ -216,7 +216,7 @@ def lay_out(
     with (
         _captured_logs() as logs,
         _progress(progress),
-        part_hooks.part_setup(part or PartState(None, {}, frozenset())),
+        part_hooks.part_setup(part or PartState(None, {}, {})),
     ):
         document = HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config

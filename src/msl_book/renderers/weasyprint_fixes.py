@@ -35,6 +35,13 @@ refer to it, unless one of them asks for ``pages``.)
 for ``page_references``, a property that builds the tuple of every page's reference anew.
 The property is cached for as long as the page list does not grow (1,000 pages: the tagged
 write took 38.7 s, 24.8 s with the cache).
+
+5. Footnotes lost when a page is made again after one that was not. A footnote that does not
+fit on its call's page is carried to the next one in ``context.reported_footnotes``, which
+only the making of the previous page sets. ``make_all_pages`` skips up-to-date pages, so a
+page made again after a skipped one starts with whatever the last page actually made left
+there: a carried note vanishes, or another page's appears. Each page's carried notes are
+now kept and given back to the next page when it is made again.
 """
 
 from __future__ import annotations
@@ -47,7 +54,7 @@ import weasyprint
 from weasyprint.css import targets
 from weasyprint.css.targets import TargetCollector
 from weasyprint.formatting_structure import build
-from weasyprint.layout import LayoutContext, inline
+from weasyprint.layout import LayoutContext, inline, page
 from weasyprint.layout.block import block_level_layout
 from weasyprint.text import line_break
 from weasyprint.urls import get_url_tuple
@@ -197,6 +204,19 @@ def _page_references(self: pydyf.PDF) -> tuple[bytes, ...]:
     return cached[1]
 
 
+_remake_page = page.remake_page
+
+
+def remake_page(index, context, root_box, html):
+    """WeasyPrint's function, starting from the notes the previous page carried over."""
+    carried = context.__dict__.setdefault("_msl_carried_footnotes", {})
+    if index - 1 in carried:
+        context.reported_footnotes = list(carried[index - 1])
+    result = _remake_page(index, context, root_box, html)
+    carried[index] = list(context.reported_footnotes)
+    return result
+
+
 def apply() -> None:
     if weasyprint.__version__ != PATCHED_VERSION:
         raise RuntimeError(
@@ -210,3 +230,4 @@ def apply() -> None:
     TargetCollector.cache_target_page_counters = cache_target_page_counters
     pydyf.PDF.page_references = property(_page_references)
     targets.anchor_name_from_token = anchor_name_from_token
+    page.remake_page = remake_page
