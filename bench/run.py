@@ -10,7 +10,7 @@ For each size it generates a book (bench/generate.py) and measures, each in a fr
 
 Peak memory is the largest sum, over a step's whole process tree (msl-book lays long books
 out in worker processes), of each process's proportional set size (PSS: pages shared between
-forked processes count once in all), sampled from /proc every 50 ms. With --repeat N every
+forked processes count once in all), sampled from /proc every 100 ms. With --repeat N every
 time is the best of N runs. See README.md.
 """
 
@@ -81,7 +81,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None 
             if pid:
                 break
             peak_kb = max(peak_kb, sum(_pss_kb(p) for p in _tree(proc.pid)))
-            time.sleep(0.05)
+            time.sleep(0.1)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)

@@ -131,5 +131,5 @@ def merge(
         label = Dictionary(P=String(value)) if style == "P" else Dictionary(S=Name("/" + style), St=value)
         nums_labels += [index, label]
     out.Root.PageLabels = Dictionary(Nums=Array(nums_labels))
-    out.save(target, deterministic_id=True)
+    out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     out.close()
