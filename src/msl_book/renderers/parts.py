@@ -163,7 +163,8 @@ def render(
             stale = [p for p, first in zip(parts, firsts, strict=True) if p.given != _given(p, first, values)]
             if not stale:
                 break
-            say(f"Laying out {len(stale)} parts again: their page numbers changed")
+            noun = "part" if len(stale) == 1 else "parts"
+            say(f"Laying out {len(stale)} {noun} again: page numbers changed")
             _Runner(parts, files, settings, report).run(redo=stale)
         else:
             raise RuntimeError("the parts of the book do not settle on their page numbers")
