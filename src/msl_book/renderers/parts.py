@@ -49,7 +49,7 @@ from .part_hooks import PartState
 
 PART_CHARS = 120_000  # characters of text per part: about 40 A4 pages
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
-MAX_WORKERS = 2
+MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # each busy worker holds a part's pages
 KEEP_PAGES = 200
 
 
@@ -137,6 +137,8 @@ def render(
     html: str, settings: Settings, target: Path, report: Report, say: Callable[[str], None]
 ) -> pdf.PrintLayout | None:
     """Lay out and write the book in parts; None when it is short enough for one piece."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None  # workers start as copies of this process (Linux); elsewhere, one piece
     parts = split(html, part_chars())
     if parts is None:
         return None
