@@ -40,22 +40,10 @@ class PartState:
     first_number: int | None  # folio of the part's first page; None: numbered by the stylesheets alone
     known: dict[str, int]  # anchor -> page counter value in the part that holds it
     unknown: dict[str, int]  # anchors of parts not laid out yet -> a guess of their number
-    collector: TargetCollector | None = field(default=None, repr=False)
     exchange: Exchange | None = field(default=None, repr=False)
     end_page: str = ""  # name of the page a part's end marker makes: not counted
     exchanged: bool = False
     footnotes: list = field(default_factory=list, repr=False)
-
-    @property
-    def used_unknown(self) -> bool:
-        """Did a reference show a guessed page number?"""
-        if self.collector is None or not self.unknown:
-            return False
-        return any(
-            "page" in counters and anchor in self.unknown
-            for lookup in self.collector.counter_lookup_items.values()
-            for anchor, counters in lookup.missing_target_counters.items()
-        )
 
 
 _active: list[PartState] = []
@@ -76,7 +64,6 @@ def _collector_with_outside_anchors(self: TargetCollector) -> None:
     if not _active:
         return
     state = _active[-1]
-    state.collector = self
     values = {**state.unknown, **state.known}
     for anchor, number in values.items():
         item = TargetLookupItem("up-to-date")
