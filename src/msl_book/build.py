@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -172,6 +173,7 @@ def _build(
     ident = identifier(book)
 
     staging = Path(tempfile.mkdtemp(prefix=".msl-book-", dir=out_dir))
+    pdfs: list[tuple[Callable[[], None], Path, int, str]] = []  # a long book's PDF may still be joined
     try:
         outputs: list[Output] = []
         markers: list[PageMarker] = []
@@ -194,7 +196,7 @@ def _build(
                 if pdf.check_fonts(layout, theme, report):
                     check_characters(book, theme, report)  # say which characters, and where
                 report.raise_if_failed()
-                outputs.append(Output("pdf", file, file.stat().st_size, len(layout.pages), edition))
+                pdfs.append((layout.written, file, len(layout.pages), edition))
                 if not markers:
                     markers = [
                         PageMarker(p.label, p.block, p.continued, p.words, p.next_block)
@@ -216,12 +218,18 @@ def _build(
             epub.write_epub(rbook, env, theme, meta, markers, file, report)
             report.raise_if_failed()
             outputs.append(Output("epub", file, file.stat().st_size))
+        for written, file, pages, edition in reversed(pdfs):
+            written()
+            outputs.insert(0, Output("pdf", file, file.stat().st_size, pages, edition))
         final = []
         for out in outputs:
             dest = out_dir / out.path.name
             os.replace(out.path, dest)
             final.append(Output(out.format, dest, out.size, out.pages, out.edition))
     finally:
+        for written, *_ in pdfs:
+            with contextlib.suppress(Exception):
+                written()  # a failed build still waits for its join, before the files go
         shutil.rmtree(staging, ignore_errors=True)
     return BuildResult(final, report.warnings), _inputs(book, rbook, theme), _listings(book, theme)
 

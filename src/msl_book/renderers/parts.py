@@ -32,6 +32,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import shutil
 import tempfile
 import traceback
 from collections.abc import Callable
@@ -146,8 +147,10 @@ def render(
     for part in parts:
         part.keep = kept + _estimate(part) <= KEEP_PAGES
         kept += _estimate(part) if part.keep else 0
-    with tempfile.TemporaryDirectory(prefix="parts-", dir=target.parent) as tmp:
-        files = [Path(tmp) / f"part-{i:03d}.pdf" for i in range(len(parts))]
+    tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
+    joining = False
+    try:
+        files = [tmp / f"part-{i:03d}.pdf" for i in range(len(parts))]
         say(f"Laying out {len(parts)} parts")
         gc.freeze()  # the children's collections leave the parent's objects (and pages) alone
         try:
@@ -177,10 +180,49 @@ def render(
                 info.index += offset
                 pages.append(info)
         say(f"Joining {len(parts)} parts")
-        pdfmerge.merge(files, [part.ids for part in parts], pdf.page_label_ranges(pages), target)
-    layout = pdf.PrintLayout(document=None, pages=pages)
-    layout.fonts = set().union(*(part.fonts for part in parts))
-    return layout
+        layout = pdf.PrintLayout(document=None, pages=pages)
+        layout.fonts = set().union(*(part.fonts for part in parts))
+        layout.written = _join(files, [part.ids for part in parts], pdf.page_label_ranges(pages), target, tmp)
+        joining = True
+        return layout
+    finally:
+        if not joining:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _join(
+    files: list[Path], owned: list[set[str]], ranges: list[tuple[int, str, object]], target: Path, tmp: Path
+) -> Callable[[], None]:
+    """Join the parts in another process, so the EPUB can be packaged meanwhile; returns the
+    function that waits for the PDF."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def join() -> None:
+        try:
+            pdfmerge.merge(files, owned, ranges, target)
+            send.send(("joined",))
+        except BaseException:
+            send.send(("bug", traceback.format_exc()))
+
+    process = context.Process(target=join, daemon=True)
+    process.start()
+    send.close()
+
+    result: list[tuple] = []
+
+    def written() -> None:
+        if not result:
+            try:
+                result.append(receive.recv())
+            except EOFError:
+                result.append(("bug", "the process joining the parts stopped"))
+            process.join()
+            shutil.rmtree(tmp, ignore_errors=True)
+        if result[0][0] == "bug":
+            raise RuntimeError(f"joining the parts failed:\n{result[0][1]}")
+
+    return written
 
 
 @dataclass

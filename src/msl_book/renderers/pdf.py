@@ -59,6 +59,7 @@ class PrintLayout:
     document: object  # weasyprint.Document
     pages: list[PageInfo] = field(default_factory=list)
     fonts: set[str] = field(default_factory=set)
+    written: Callable[[], None] = lambda: None  # waits until the PDF file is complete
 
 
 class ProjectFetcher(URLFetcher):
