@@ -44,7 +44,7 @@ from lxml import etree
 
 from ..errors import Report
 from ..theme import Theme
-from ..xhtml import parse_document, serialize_document
+from ..xhtml import has_class, local, parse_document, serialize_document
 from . import pdf, pdfmerge
 from .part_hooks import PartState
 
@@ -85,19 +85,13 @@ def part_chars() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else PART_CHARS
 
 
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
 def split(html: str, size: int) -> list[Part] | None:
     """The front matter and runs of chapters of about ``size`` characters, or None when the
     book is short enough to be laid out in one piece."""
     root = parse_document(html)
-    body = next(el for el in root if _local(el) == "body")
+    body = next(el for el in root if local(el) == "body")
     children = list(body)
-    start = next(
-        (i for i, el in enumerate(children) if "body-start" in (el.get("class") or "").split()), None
-    )
+    start = next((i for i, el in enumerate(children) if has_class(el, "body-start")), None)
     if start is None:
         return None
     sizes = [len("".join(el.itertext())) for el in children[start:]]
@@ -145,8 +139,9 @@ def render(
         return None
     kept = 0
     for part in parts:
-        part.keep = kept + _estimate(part) <= KEEP_PAGES
-        kept += _estimate(part) if part.keep else 0
+        estimate = _estimate(part)
+        part.keep = kept + estimate <= KEEP_PAGES
+        kept += estimate if part.keep else 0
     tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
     joining = False
     try:
@@ -157,8 +152,6 @@ def render(
             _Runner(parts, files, settings, report).run()
         finally:
             gc.unfreeze()
-        if report.errors:
-            return pdf.PrintLayout(document=None)
         for _attempt in range(3):
             if report.errors:
                 return pdf.PrintLayout(document=None)
@@ -361,9 +354,7 @@ def _add(report: Report, diagnostics: list) -> None:
 
 
 def _laid_out(part: Part, pages: list[pdf.PageInfo], anchors: dict[str, int]) -> None:
-    first = part.first_number or 1
-    part.pages = pages
-    part.anchors = {name: number - first for name, number in anchors.items()}  # page index in the part
+    part.pages, part.anchors = pages, anchors
 
 
 def _work(
@@ -385,18 +376,14 @@ def _work(
             html, settings.project, settings.theme, settings.page_size, settings.edition, report, None, state
         )
         final = keep or numbered  # laid out with the real numbers
-        conn.send(("laid-out", layout.pages, pdf.page_anchors(layout), report.items, final))
+        conn.send(("laid-out", layout.pages, pdf.anchor_pages(layout), report.items, final))
         if not final or report.errors:
             return
         report = Report()
-        pdf.add_outside_anchors(layout, state_links(state))
+        pdf.add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
         pdf.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
         conn.send(("written", layout.fonts, report.items))
     except BaseException:
         conn.send(("bug", traceback.format_exc()))
     finally:
         conn.close()
-
-
-def state_links(state: PartState) -> set[str]:
-    return set(state.known) | set(state.unknown)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -217,7 +217,7 @@ def lay_out(
     with (
         _captured_logs() as logs,
         _progress(progress),
-        part_hooks.part_setup(part or PartState(None, {}, {})),
+        part_hooks.part_setup(part) if part else nullcontext(),
     ):
         document = HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config
@@ -237,17 +237,16 @@ PART_END_CSS = f".{PART_END} {{ page: {PART_END}; break-before: right; }}\n"
 PART_CONTINUED_CSS = "html, body { margin-top: 0 !important; padding-top: 0 !important; }\n"
 
 
-def page_anchors(layout: PrintLayout) -> dict[str, int]:
-    """The page counter value of the first page where each anchor of the layout appears."""
+def anchor_pages(layout: PrintLayout) -> dict[str, int]:
+    """The index of the first page where each anchor of the layout appears."""
     found: dict[str, int] = {}
-    for info, page in zip(layout.pages, layout.document.pages, strict=True):
-        number = int(info.label) if info.kind == "body" else info.index + 1
+    for index, page in enumerate(layout.document.pages):
         for name in page.anchors:
-            found.setdefault(name, number)
+            found.setdefault(name, index)
     return found
 
 
-def add_outside_anchors(layout: PrintLayout, names: set[str]) -> None:
+def add_outside_anchors(layout: PrintLayout, names: Iterable[str]) -> None:
     """Let links to anchors of other parts survive WeasyPrint's check: they are given a
     destination here, which the merge replaces with the real one."""
     if layout.document.pages:
