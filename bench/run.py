@@ -29,7 +29,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAML
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
@@ -109,11 +109,11 @@ def pandoc_markdown(project: Path) -> str:
     questions and answers, glossary terms) so both tools typeset the same words; `{#id}` lines
     move onto their heading or image; callouts become fenced divs; footnote labels get the
     chapter number so they stay unique in one document."""
-    config = yaml.safe_load((project / "book.yaml").read_text("utf-8"))
+    config = YAML(typ="safe", pure=True).load((project / "book.yaml").read_text("utf-8"))
     out: list[str] = []
     for n, rel in enumerate(config["chapters"]):
         _, front, body = (project / rel).read_text("utf-8").split("---\n", 2)
-        meta = yaml.safe_load(front)
+        meta = YAML(typ="safe", pure=True).load(front)
         out += ["", f"# {meta['title']} {{#{meta.get('id', f'chapter-{n}')}}}", ""]
         if meta.get("objectives"):
             out += ["**Objectives**", "", *(f"- {o}" for o in meta["objectives"]), ""]

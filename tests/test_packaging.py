@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+from msl_book import cache
 
 from conftest import ROOT, make_book
 
@@ -62,3 +67,44 @@ def test_installed_wheel_builds_a_book_outside_the_checkout(wheel, tmp_path):
     assert proc.stdout.splitlines()[0] == str(site / "msl_book" / "theme")
     assert (project / "out" / "tiny.pdf").stat().st_size > 10_000
     assert (project / "out" / "tiny.epub").stat().st_size > 10_000
+
+
+def _direct_requirements() -> set[str]:
+    requires = metadata.distribution("msl-book").requires or []
+    return {
+        re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", r)[0]).lower()
+        for r in requires
+        if "extra ==" not in r
+    }
+
+
+def test_every_module_msl_book_imports_is_a_declared_dependency():
+    """Nothing msl-book imports may arrive only because another package happens to need it."""
+    declared = _direct_requirements()
+    providers = metadata.packages_distributions()
+    stdlib = sys.stdlib_module_names
+    imported = set()
+    for path in (ROOT / "src" / "msl_book").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = sorted(m for m in imported - stdlib if m not in ("msl_book", "__future__"))
+    assert "weasyprint" in third_party and "pydyf" in third_party
+    undeclared = [
+        m for m in third_party if not {re.sub(r"[-_.]+", "-", d).lower() for d in providers[m]} & declared
+    ]
+    assert undeclared == []
+
+
+def test_one_yaml_library():
+    assert "pyyaml" not in _direct_requirements()
+    assert "ruamel-yaml" in _direct_requirements()
+
+
+def test_the_build_record_covers_every_library_that_shapes_the_output():
+    names = {line.split("==")[0] for line in cache.library_versions()}
+    assert {"weasyprint", "pydyf", "pikepdf", "fonttools", "pyphen", "tinycss2", "ebooklib", "lxml"} <= names
+    assert "pytest" not in names  # a test dependency does not change a book
+    assert any(line.startswith("libharfbuzz.so") for line in cache.system_libraries())

@@ -4,9 +4,10 @@ After a successful build, the output directory gets ``.msl-book-cache.json``: fo
 build options, the SHA-256 of every file the build read (book.yaml, chapters, images, cover,
 templates, stylesheets, fonts), the listings of the directories whose new files would
 matter (a new override template, a new chapter when book.yaml lists none), the code that
-built it (msl-book's own source and the versions of the libraries that shape the output) and
-the outputs' own hashes. The next build compares; if all match, it does no layout at all.
-Any difference rebuilds everything: layout is the expensive step and cannot be split up.
+built it (msl-book's own source, the version of every library it depends on, directly or
+not, and the system libraries WeasyPrint lays text out with) and the outputs' own hashes.
+The next build compares; if all match, it does no layout at all. Any difference rebuilds
+everything: layout is the expensive step and cannot be split up.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import subprocess
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import metadata
@@ -21,16 +24,10 @@ from pathlib import Path
 
 CACHE_NAME = ".msl-book-cache.json"
 FORMAT = 1
-LIBRARIES = (
-    "weasyprint",
-    "pydyf",
-    "ebooklib",
-    "markdown-it-py",
-    "mdit-py-plugins",
-    "jinja2",
-    "lxml",
-    "pillow",
-)
+# The shared libraries WeasyPrint loads (text shaping, font subsetting, font lookup).
+SYSTEM_LIBRARIES = ("pango-1.0", "pangoft2-1.0", "harfbuzz", "harfbuzz-subset", "fontconfig", "freetype")
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_EXTRA = re.compile(r";.*\bextra\s*==")
 
 
 @dataclass(frozen=True)
@@ -53,18 +50,55 @@ def sha256(path: Path) -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """msl-book's own source plus the versions of the libraries that shape the outputs."""
+    """msl-book's own source, the libraries it runs on, and the system's text libraries."""
     digest = hashlib.sha256()
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    for name in LIBRARIES:
-        try:
-            digest.update(f"{name}=={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}==none".encode())
+    for line in [*library_versions(), *system_libraries()]:
+        digest.update(line.encode() + b"\n")
     return digest.hexdigest()
+
+
+def library_versions(root: str = "msl-book") -> list[str]:
+    """'name==version' of every installed distribution ``root`` needs, directly or not
+    (optional extras left out): pikepdf, fontTools, pyphen, pydyf... all change the output."""
+    found: dict[str, str] = {}
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        key = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        if key in found:
+            continue
+        found[key] = dist.version
+        for requirement in dist.requires or []:
+            if _EXTRA.search(requirement):
+                continue
+            if m := _REQUIREMENT.match(requirement):
+                todo.append(m[1])
+    found.pop(re.sub(r"[-_.]+", "-", root).lower(), None)  # its source is hashed instead
+    return sorted(f"{name}=={version}" for name, version in found.items())
+
+
+def system_libraries() -> list[str]:
+    """The files of the shared libraries WeasyPrint loads, as the dynamic linker finds them;
+    their names carry their versions (libpango-1.0.so.0.5000.12)."""
+    try:
+        listing = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    found = set()
+    for line in listing.splitlines():
+        name, _, path = line.strip().partition(" => ")
+        library = name.split(" ", 1)[0]
+        if any(library.startswith(f"lib{lib}.so.") for lib in SYSTEM_LIBRARIES):
+            found.add(f"{library}: {os.path.basename(os.path.realpath(path))}")
+    return sorted(found)
 
 
 def options_key(options: dict[str, object]) -> str:

@@ -16,6 +16,7 @@ import typer
 
 from . import __version__
 from .errors import BookError, Diagnostic
+from .roles import Role
 
 app = typer.Typer(
     name="msl-book",
@@ -179,10 +180,8 @@ def check(
     typer.echo(f"{rbook.config.title}: {summary}; no errors")
 
 
-class Role(StrEnum):
-    preface = "preface"
-    chapter = "chapter"
-    appendix = "appendix"
+# The roles `new` can create, as the choices of its option (Typer wants an Enum type).
+NewRole = StrEnum("NewRole", {r.name: r.value for r in (Role.PREFACE, Role.CHAPTER, Role.APPENDIX)})
 
 
 @app.command()
@@ -194,13 +193,13 @@ def new(
     chapter_id: Annotated[
         str | None, typer.Option("--id", help="The chapter's id (default: from its file name).")
     ] = None,
-    role: Annotated[Role, typer.Option(help="preface, chapter or appendix.")] = Role.chapter,
+    role: Annotated[NewRole, typer.Option(help="preface, chapter or appendix.")] = NewRole.CHAPTER,
 ) -> None:
     """Add a chapter: create chapters/NN-title.md and add it to the chapter order in book.yaml."""
     from .scaffold import new_chapter
 
     try:
-        created = new_chapter(project, title, chapter_id, role.value)
+        created = new_chapter(project, title, chapter_id, Role(role))
     except BookError as exc:
         _fail(exc.diagnostics, "new")
         return

@@ -8,13 +8,13 @@ from pathlib import Path
 from .errors import Report
 from .model import Book, Chapter
 from .paths import IMAGE_TYPES, is_inside, relative, resolve_reference
+from .roles import Role
 from .schema import BookConfig, FrontMatter, validate
 from .yamlsource import YamlDoc, YamlProblem, parse_yaml
 
 CONFIG_NAME = "book.yaml"
 _FENCE = re.compile(r"^(---|\.\.\.)\s*$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_ROLE_RANK = {"preface": 0, "chapter": 1, "appendix": 2, "glossary": 2}
 
 
 def read_text(path: Path, shown: str, report: Report) -> str | None:
@@ -141,7 +141,7 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
     meta = validate(FrontMatter, doc, shown, report)
     if meta is None:
         return None
-    if meta.terms and meta.role != "glossary":
+    if meta.terms and meta.role is not Role.GLOSSARY:
         report.error(
             "'terms' is only allowed in a chapter with 'role: glossary'", shown, doc.line_of(("terms",))
         )
@@ -172,7 +172,7 @@ def _check_structure(chapters: list[Chapter], report: Report) -> None:
     glossaries = 0
     for ch in chapters:
         line = ch.meta_lines.get(("role",), 2)
-        this = _ROLE_RANK[ch.role]
+        this = ch.role.matter
         if this < rank:
             report.error(
                 f"a {ch.role} cannot come after chapters or appendices (check the chapter order)",
@@ -180,7 +180,7 @@ def _check_structure(chapters: list[Chapter], report: Report) -> None:
                 line,
             )
         rank = max(rank, this)
-        if ch.role == "glossary":
+        if ch.role is Role.GLOSSARY:
             glossaries += 1
             if glossaries > 1:
                 report.error("only one chapter can have 'role: glossary'", ch.path, line)

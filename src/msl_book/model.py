@@ -1,10 +1,11 @@
-"""The book as plain data: what the loader produces and the renderers consume."""
+"""The book as plain data: what the loader produces and the passes consume."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .roles import Role
 from .schema import BookConfig, FrontMatter
 
 
@@ -21,7 +22,7 @@ class Chapter:
     meta_lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def role(self) -> str:
+    def role(self) -> Role:
         return self.meta.role
 
     @property

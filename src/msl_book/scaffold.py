@@ -14,13 +14,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from ruamel.yaml import YAML
 
 from .errors import BookError, Diagnostic
 from .loader import CONFIG_NAME, split_front_matter
 from .markdown import slugify
+from .roles import AUTHORED_ROLES, Role
 from .theme import theme_dir
+from .yamlsource import YamlProblem, parse_yaml
 
 BOOK_YAML = """\
 # {title}: the book's metadata and the order of its chapters.
@@ -100,11 +101,13 @@ def _fail(message: str, path: str = "", line: int | None = None) -> BookError:
 
 
 def _yaml_scalar(value: str) -> str:
-    return (
-        yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000)
-        .strip()
-        .removesuffix("\n...")
-    )
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = True
+    dumper.allow_unicode = True
+    dumper.width = 1000
+    out = io.StringIO()
+    dumper.dump(value, out)
+    return out.getvalue().strip().removesuffix("\n...")
 
 
 def init_project(
@@ -136,7 +139,7 @@ def init_project(
 
 
 def new_chapter(
-    project: Path, title: str, chapter_id: str | None = None, role: str = "chapter"
+    project: Path, title: str, chapter_id: str | None = None, role: Role = Role.CHAPTER
 ) -> NewChapter:
     """Create chapters/NN-slug.md and list it in book.yaml after the last chapter of its kind."""
     project = project.resolve()
@@ -149,7 +152,7 @@ def new_chapter(
         (
             int(m[1])
             for p in existing
-            if (m := re.match(r"(\d+)", p.name)) and _role(p) in ("preface", "chapter")
+            if (m := re.match(r"(\d+)", p.name)) and _role(p).matter < Role.APPENDIX.matter
         ),
         default=0,
     )
@@ -163,7 +166,7 @@ def new_chapter(
     text = CHAPTER.format(
         title_yaml=_yaml_scalar(title),
         id_line=f"id: {chapter_id}\n" if chapter_id else "",
-        role_line=f"role: {role}\n" if role != "chapter" else "",
+        role_line=f"role: {role}\n" if role is not Role.CHAPTER else "",
     )
     listed = _add_to_book_yaml(config, path.relative_to(project).as_posix(), role, project)
     chapters_dir.mkdir(exist_ok=True)
@@ -171,16 +174,18 @@ def new_chapter(
     return NewChapter(path, listed)
 
 
-def _role(path: Path) -> str:
+def _role(path: Path) -> Role:
+    """The role a chapter file declares; a file that cannot be read counts as a chapter."""
     try:
         front, _, _ = split_front_matter(path.read_text(encoding="utf-8"))
-        data = yaml.safe_load(front or "") or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return "chapter"
-    return str(data.get("role", "chapter")) if isinstance(data, dict) else "chapter"
+        data = parse_yaml(front or "").data
+    except (OSError, UnicodeDecodeError, YamlProblem):
+        return Role.CHAPTER
+    value = data.get("role") if isinstance(data, dict) else None
+    return Role(value) if value in AUTHORED_ROLES else Role.CHAPTER
 
 
-def _add_to_book_yaml(config: Path, entry: str, role: str, project: Path) -> bool:
+def _add_to_book_yaml(config: Path, entry: str, role: Role, project: Path) -> bool:
     rt = YAML()
     rt.preserve_quotes = True
     rt.width = 4096  # never re-wrap the author's long lines
@@ -194,10 +199,9 @@ def _add_to_book_yaml(config: Path, entry: str, role: str, project: Path) -> boo
     if not isinstance(data, dict) or data.get("chapters") is None:
         return False
     chapters = data["chapters"]
-    rank = {"preface": 0, "chapter": 1, "appendix": 2, "glossary": 3}
     position = len(chapters)
     for i, listed in enumerate(chapters):
-        if rank.get(_role(project / str(listed)), 1) > rank.get(role, 1):
+        if _role(project / str(listed)).position > role.position:
             position = i
             break
     chapters.insert(position, entry)

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import Report
+from .roles import AUTHORED_ROLES, Role
 from .yamlsource import YamlDoc
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -108,11 +109,19 @@ class FrontMatter(Strict):
 
     title: NonEmpty
     id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
-    role: Literal["preface", "chapter", "appendix", "glossary"] = "chapter"
+    role: Role = Role.CHAPTER
     objectives: list[NonEmpty] = []
     takeaways: list[NonEmpty] = []
     questions: list[Question] = []
     terms: list[Term] = []
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: Any) -> Any:
+        if value not in AUTHORED_ROLES:
+            names = [f"'{r.value}'" for r in AUTHORED_ROLES]
+            raise ValueError(f"must be {', '.join(names[:-1])} or {names[-1]}")
+        return value
 
 
 def validate(model: type[M], doc: YamlDoc, path: str, report: Report) -> M | None:

@@ -2,6 +2,8 @@
 
 Scalars stay strings (``version: 1.10`` must not become the float 1.1); pydantic converts
 them to the declared types. Duplicate keys are errors instead of silently overwritten.
+ruamel.yaml is the project's one YAML library: its composer gives every node's line here,
+and its round-trip mode edits book.yaml without losing comments (scaffold.py).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 NULLS = {"", "~", "null", "Null", "NULL"}
 
@@ -42,8 +46,8 @@ class YamlDoc:
 def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     """Parse one YAML document; ``line_offset`` is added to every line (front matter)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
+        node = YAML(typ="safe", pure=True).compose(text)
+    except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         problem = exc.problem or exc.context or "invalid YAML"
@@ -57,19 +61,19 @@ def parse_yaml(text: str, line_offset: int = 0) -> YamlDoc:
     return doc
 
 
-def _convert(node: yaml.Node, loc: tuple[Any, ...], doc: YamlDoc, offset: int) -> Any:
+def _convert(node: Node, loc: tuple[Any, ...], doc: YamlDoc, offset: int) -> Any:
     doc.lines[loc] = node.start_mark.line + 1 + offset
-    if isinstance(node, yaml.ScalarNode):
+    if isinstance(node, ScalarNode):
         if node.style is None and node.value in NULLS:
             return None
         return node.value
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, SequenceNode):
         return [_convert(item, (*loc, i), doc, offset) for i, item in enumerate(node.value)]
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1 + offset
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, ScalarNode):
                 raise YamlProblem("mapping keys must be plain names", line)
             key = key_node.value
             if key in result:
