@@ -17,12 +17,13 @@ from pathlib import Path
 from . import __version__, cache
 from .checks import check_characters, check_templates
 from .cover import cover_bytes, cover_name
+from .document import BookModel
 from .errors import BookError, Diagnostic, Report, Severity
-from .html import RenderedBook, render_book
 from .loader import load_book
 from .markdown import slugify
 from .model import Book, isbn
 from .pagemap import PageMarker
+from .passes import resolve
 from .templating import environment
 from .theme import Theme
 
@@ -56,13 +57,13 @@ class Output:
     edition: str | None = None
 
 
-def load(project: Path, report: Report, stop: bool = True) -> tuple[Book, RenderedBook]:
+def load(project: Path, report: Report, stop: bool = True) -> tuple[Book, BookModel]:
     """Read and render the book; raises BookError (with ``stop``, as soon as a stage failed)."""
     book = load_book(project, report)
     if book is None:
         report.raise_if_failed()
         raise BookError(report.items)  # pragma: no cover - load_book reports why it failed
-    rbook = render_book(book, report)
+    rbook = resolve(book, report)
     if stop:
         report.raise_if_failed()
     return book, rbook
@@ -71,7 +72,7 @@ def load(project: Path, report: Report, stop: bool = True) -> tuple[Book, Render
 @dataclass(frozen=True)
 class CheckResult:
     book: Book
-    rbook: RenderedBook
+    rbook: BookModel
     warnings: list[Diagnostic]
 
 
@@ -234,7 +235,7 @@ def _build(
     return BuildResult(final, report.warnings), _inputs(book, rbook, theme), _listings(book, theme)
 
 
-def _inputs(book: Book, rbook: RenderedBook, theme: Theme) -> list[Path]:
+def _inputs(book: Book, rbook: BookModel, theme: Theme) -> list[Path]:
     """Every file the build read."""
     files = [book.root / "book.yaml", *(ch.file for ch in book.chapters), *rbook.images.values()]
     if book.config.cover:

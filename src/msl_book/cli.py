@@ -167,17 +167,9 @@ def check(
         return
     for w in result.warnings:
         typer.echo(str(w), err=True)
-    rbook = result.rbook
-    bodies = [ch.body.root for ch in rbook.chapters if ch.body is not None]
-    counts = {
-        "chapter": len(rbook.chapters),
-        "word": sum(len(body.xpath("string()").split()) for body in bodies),
-        "figure": sum(int(body.xpath("count(.//*[local-name()='figure'])")) for body in bodies),
-        "table": sum(int(body.xpath("count(.//*[local-name()='table'])")) for body in bodies),
-        "warning": len(result.warnings),
-    }
+    counts = {**result.rbook.counts(), "warning": len(result.warnings)}
     summary = ", ".join(_plural(n, word) for word, n in counts.items() if n or word != "warning")
-    typer.echo(f"{rbook.config.title}: {summary}; no errors")
+    typer.echo(f"{result.rbook.config.title}: {summary}; no errors")
 
 
 # The roles `new` can create, as the choices of its option (Typer wants an Enum type).

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -123,6 +124,12 @@ class Markdown:
         if parsed.inline:
             return self.md.renderer.render(parsed.tokens[0].children or [], self.md.options, env)
         return self.md.renderer.render(parsed.tokens, self.md.options, env)
+
+
+@cache
+def shared_markdown() -> Markdown:
+    """One parser for the process: building it (plugins, rules) costs more than a chapter."""
+    return Markdown()
 
 
 def _scan(

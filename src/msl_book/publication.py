@@ -14,9 +14,11 @@ import tinycss2
 from jinja2 import Environment
 
 from . import pagemap
+from .document import BookModel
 from .errors import Report
-from .html import RenderedBook
+from .links import Links
 from .pagemap import PageMarker
+from .renderers.markup import Writer
 from .theme import Theme
 from .xhtml import parse_document, serialize_document
 
@@ -38,8 +40,23 @@ class Publication:
     pages: list[dict[str, str]]  # the page-list: href and label of each printed page
 
 
+def document_names(model: BookModel) -> dict[str, str]:
+    """Each section's XHTML document, relative to the text/ folder."""
+    return {section.id: f"{section.id}.xhtml" for section in model.sections}
+
+
+def epub_writer(model: BookModel) -> Writer:
+    """The EPUB's way with content: a document per chapter, images under assets/, notes at
+    the end of their chapter."""
+
+    def image_url(rel: str) -> str | None:
+        return f"../assets/{rel}" if rel in model.images else None
+
+    return Writer("epub", Links(model, document_names(model)), image_url, inline_notes=False)
+
+
 def publication(
-    rbook: RenderedBook,
+    rbook: BookModel,
     env: Environment,
     theme: Theme,
     cover: tuple[str, bytes],
@@ -52,7 +69,7 @@ def publication(
     context = {
         "book": rbook,
         "config": rbook.config,
-        "fmt": "epub",
+        "out": epub_writer(rbook),
         "meta": {
             "stylesheets": [f"styles/{rel}" for rel, _ in theme.stylesheets("epub")],
             "cover_href": cover[0],
@@ -67,8 +84,9 @@ def publication(
 
     add("cover", "text/cover.xhtml", "epub/cover.xhtml.j2")
     add("titlepage", "text/titlepage.xhtml", "epub/titlepage.xhtml.j2")
+    names = document_names(rbook)
     for ch in rbook.chapters:
-        add(f"doc-{ch.id}", ch.file_name, "epub/chapter.xhtml.j2", ch=ch)
+        add(f"doc-{ch.id}", f"text/{names[ch.id]}", "epub/chapter.xhtml.j2", ch=ch)
 
     toc_page = next((m for m in markers if m.block == "toc" and not m.continued), None)
     page_links = _with_markers(documents, [m for m in markers if m is not toc_page])

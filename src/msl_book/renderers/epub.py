@@ -18,12 +18,12 @@ from ebooklib import epub
 from jinja2 import Environment
 from lxml import etree
 
+from ..document import BookModel
 from ..errors import Report
-from ..html import RenderedBook
 from ..model import isbn
 from ..pagemap import PageMarker
 from ..paths import IMAGE_TYPES
-from ..publication import publication
+from ..publication import document_names, publication
 from ..theme import Theme
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -46,7 +46,7 @@ class EpubMeta:
 
 
 def write_epub(
-    rbook: RenderedBook,
+    rbook: BookModel,
     env: Environment,
     theme: Theme,
     meta: EpubMeta,
@@ -95,17 +95,18 @@ def write_epub(
     normalize_zip(target, meta.modified, config.language)
 
 
-def _ncx_toc(rbook: RenderedBook) -> list[object]:
+def _ncx_toc(rbook: BookModel) -> list[object]:
     entries: list[object] = []
+    names = document_names(rbook)
     for ch in rbook.chapters:
-        name = ch.file_name
+        name = f"text/{names[ch.id]}"
         link = epub.Link(name, ch.full_title, f"ncx-{ch.id}")
         sections = [epub.Link(f"{name}#{h.id}", h.text, f"ncx-{h.id}") for h in ch.headings if h.level == 2]
-        entries.append((link, sections) if sections and ch.role in ("chapter", "appendix") else link)
+        entries.append((link, sections) if sections and ch.role.numbered else link)
     return entries
 
 
-def _metadata(book: epub.EpubBook, rbook: RenderedBook, meta: EpubMeta, has_pages: bool) -> None:
+def _metadata(book: epub.EpubBook, rbook: BookModel, meta: EpubMeta, has_pages: bool) -> None:
     config = rbook.config
     if config.subtitle:
         book.add_metadata("DC", "title", config.subtitle, {"id": "subtitle"})
@@ -135,7 +136,7 @@ def _metadata(book: epub.EpubBook, rbook: RenderedBook, meta: EpubMeta, has_page
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
-def accessibility(rbook: RenderedBook, has_pages: bool) -> list[tuple[str, str]]:
+def accessibility(rbook: BookModel, has_pages: bool) -> list[tuple[str, str]]:
     """schema.org accessibility metadata that describes what this book really contains."""
     visual = bool(rbook.images)
     described = visual and not rbook.images_without_alt  # every image has a text alternative

@@ -26,12 +26,14 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .. import pagemap
 from ..checks import font_faces
+from ..document import BookModel
 from ..errors import Report
-from ..html import RenderedBook
+from ..links import Links
 from ..paths import is_inside, relative
 from ..theme import Theme
 from ..xhtml import parse_document, serialize_document
 from . import part_hooks, weasyprint_fixes
+from .markup import Writer
 from .part_hooks import PartState
 
 weasyprint_fixes.apply()
@@ -142,10 +144,20 @@ def _progress(callback: Callable[[str], None] | None) -> Iterator[None]:
         logger.propagate = old_propagate
 
 
-def print_html(rbook: RenderedBook, env: Environment, meta: dict[str, object]) -> str:
+def print_writer(model: BookModel) -> Writer:
+    """Print's way with content: one document, images by file URL, each note at its call."""
+
+    def image_url(rel: str) -> str | None:
+        path = model.images.get(rel)
+        return path.as_uri() if path is not None else None
+
+    return Writer("pdf", Links(model), image_url, inline_notes=True)
+
+
+def print_html(rbook: BookModel, env: Environment, meta: dict[str, object]) -> str:
     """The whole book as one HTML document, every block keyed for the page map."""
     html = env.get_template("print/book.html.j2").render(
-        book=rbook, config=rbook.config, fmt="pdf", meta=meta
+        book=rbook, config=rbook.config, out=print_writer(rbook), meta=meta
     )
     root = parse_document(html)
     pagemap.annotate(root)

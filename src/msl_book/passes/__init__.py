@@ -1,0 +1,36 @@
+"""The passes that turn a loaded Book into the resolved BookModel, in order.
+
+Each pass is one module with ``run(model, report)``; it reads what the passes before it
+resolved and adds its own part. A new feature with something to resolve across the book
+(citations, an index) is one more module and one more line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..document import BookModel
+from ..errors import Report
+from ..model import Book
+from . import crossrefs, floats, glossary, ids, references, sources, structure, trees
+
+Pass = Callable[[BookModel, Report], None]
+
+PASSES: tuple[Pass, ...] = (
+    sources.run,  # Markdown -> tokens, with the line of everything that can be wrong
+    structure.run,  # the sections: chapter and appendix numbers, the answer key
+    ids.run,  # every id unique across the book; headings get theirs
+    trees.run,  # tokens -> content trees; headings, questions, glossary terms, footnotes
+    references.run,  # every link and image checked; links to chapter files become #ids
+    floats.run,  # figures and tables numbered and captioned
+    glossary.run,  # the first use of each glossary term links to its definition
+    crossrefs.run,  # links without text get their target's label
+)
+
+
+def resolve(book: Book, report: Report, passes: Sequence[Pass] = PASSES) -> BookModel:
+    """Run every pass over the book; problems go to ``report``."""
+    model = BookModel(book=book)
+    for run in passes:
+        run(model, report)
+    return model

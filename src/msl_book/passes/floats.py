@@ -1,0 +1,89 @@
+"""Pass: a paragraph holding only an image becomes a numbered figure ("Figure 2.1" and the
+image's title as its caption); every table gets a numbered caption, from a ``Table: …``
+paragraph next to it when there is one."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from ..document import BookModel, Kind, Section
+from ..errors import Report
+from ..roles import Role
+from ..xhtml import add_class, element, local, q
+
+
+def run(model: BookModel, report: Report) -> None:
+    for section in model.sections:
+        if section.body is not None and section.role is not Role.GLOSSARY:
+            number(model, section)
+
+
+def number(model: BookModel, section: Section) -> None:
+    prefix = f"{section.number}." if section.number else ""
+    flow = section.flow()
+    paragraphs = [p for fragment in flow for p in fragment.root.iter(q("p"))]
+    figures = 0
+    for p in paragraphs:
+        imgs = p.findall(q("img"))
+        if len(imgs) != 1 or len(p) != 1 or (p.text or "").strip() or (imgs[0].tail or "").strip():
+            continue
+        figures += 1
+        _figure(model, p, imgs[0], f"Figure {prefix}{figures}")
+    tables = [table for fragment in flow for table in fragment.root.iter(q("table"))]
+    for count, table in enumerate(tables, start=1):
+        _table(model, table, f"Table {prefix}{count}")
+
+
+def _figure(model: BookModel, p: etree._Element, img: etree._Element, label: str) -> None:
+    caption = img.attrib.pop("title", "")
+    fig = element("figure", {"class": "figure"})
+    if p.get("id"):
+        fig.set("id", p.get("id"))
+    for cls in p.get("class", "").split():
+        add_class(fig, cls)
+    fig.append(img)
+    img.tail = None
+    cap = element("figcaption")
+    num = element("span", {"class": "label"}, label)
+    cap.append(num)
+    if caption:
+        num.tail = " " + caption
+    fig.append(cap)
+    p.getparent().replace(p, fig)
+    _label_target(model, fig, Kind.FIGURE, label)
+
+
+def _table(model: BookModel, table: etree._Element, label: str) -> None:
+    caption_p = _caption_paragraph(table)
+    cap = element("caption")
+    num = element("span", {"class": "label"}, label)
+    cap.append(num)
+    if caption_p is not None:
+        first = caption_p.text or ""
+        caption_p.text = first.split(":", 1)[1].lstrip() if ":" in first else first
+        num.tail = " " + (caption_p.text or "")
+        for child in list(caption_p):
+            cap.append(child)
+        caption_p.getparent().remove(caption_p)
+    table.insert(0, cap)
+    for cell in table.iter(q("th"), q("td")):
+        style = cell.attrib.pop("style", "")
+        if m := re.match(r"text-align:\s*(left|right|center)", style):
+            add_class(cell, f"align-{m[1]}")
+    _label_target(model, table, Kind.TABLE, label)
+
+
+def _caption_paragraph(table: etree._Element) -> etree._Element | None:
+    for sibling in (table.getnext(), table.getprevious()):
+        if sibling is not None and local(sibling) == "p" and (sibling.text or "").startswith("Table:"):
+            return sibling
+    return None
+
+
+def _label_target(model: BookModel, el: etree._Element, kind: Kind, label: str) -> None:
+    ident = el.get("id")
+    if ident and ident in model.targets:
+        model.targets[ident].kind = kind
+        model.targets[ident].label = label

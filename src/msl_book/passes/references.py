@@ -1,0 +1,107 @@
+"""Pass: check every link and image against the book and the project; links to another
+chapter's file (``02-role.md#x``) become links to the id they name (``#x``).
+
+Images must be files inside the project in a format both outputs can show; each image
+element gets the file's project path (``data-src``), from which each renderer makes its URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..document import BookModel, Section
+from ..errors import Report
+from ..paths import IMAGE_TYPES, is_remote, relative, resolve_reference
+from ..svg import svg_problems
+from ..xhtml import q
+
+EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def run(model: BookModel, report: Report) -> None:
+    by_file = {s.source.chapter.file.resolve(): s.id for s in model.authored}
+    for section in model.authored:
+        images: dict[str, str] = {}  # src as written -> project path
+        for parsed in section.source.texts():
+            for ref in parsed.refs:
+                if ref.kind == "image":
+                    if (
+                        rel := _check_image(model, section, ref.target, ref.text, ref.line, report)
+                    ) is not None:
+                        images[ref.target] = rel
+                else:
+                    _check_link(model, section, ref.target, ref.line, by_file, report)
+        rewrites = _chapter_file_links(section, by_file)
+        for fragment in section.fragments():
+            for a in fragment.root.iter(q("a")):
+                if (href := a.get("href", "")) in rewrites:
+                    a.set("href", rewrites[href])
+            for img in fragment.root.iter(q("img")):
+                if (rel := images.get(img.get("src", ""))) is not None:
+                    img.set("data-src", rel)
+
+
+def _check_link(
+    model: BookModel, section: Section, href: str, line: int, by_file: dict[Path, str], report: Report
+) -> None:
+    path = section.path
+    parts = urlsplit(href)
+    if parts.scheme:
+        if parts.scheme.lower() not in EXTERNAL_SCHEMES:
+            report.error(f"link scheme '{parts.scheme}:' is not allowed: {href}", path, line)
+        return
+    if href.startswith("//"):
+        report.error(f"link needs a scheme (https://): {href}", path, line)
+        return
+    if not parts.path:
+        if parts.fragment not in model.targets and model.book.complete:
+            report.error(f"broken link: no chapter, heading or element has id '{parts.fragment}'", path, line)
+        return
+    target = (section.source.chapter.file.parent / unquote(parts.path)).resolve()
+    if target not in by_file:
+        report.error(f"broken link: {parts.path} is not a chapter of this book", path, line)
+    elif parts.fragment and parts.fragment not in model.targets:
+        report.error(f"broken link: no element has id '{parts.fragment}'", path, line)
+
+
+def _chapter_file_links(section: Section, by_file: dict[Path, str]) -> dict[str, str]:
+    """'02-role.md#x' -> '#x' and '02-role.md' -> '#msl-role'."""
+    rewrites: dict[str, str] = {}
+    for parsed in section.source.texts():
+        for ref in parsed.refs:
+            parts = urlsplit(ref.target)
+            if ref.kind != "link" or parts.scheme or not parts.path:
+                continue
+            target = (section.source.chapter.file.parent / unquote(parts.path)).resolve()
+            if target in by_file:
+                rewrites[ref.target] = f"#{parts.fragment or by_file[target]}"
+    return rewrites
+
+
+def _check_image(
+    model: BookModel, section: Section, src: str, alt: str, line: int, report: Report
+) -> str | None:
+    """The image's project path, or None when it cannot be used."""
+    root, path_shown = model.book.root, section.path
+    if is_remote(src):
+        report.error(f"image {src}: only files inside the project can be used (no URLs)", path_shown, line)
+        return None
+    path, problem = resolve_reference(src, section.source.chapter.file.parent, root)
+    if problem or path is None:
+        report.error(f"image {src}: {problem}", path_shown, line)
+        return None
+    if path.suffix.lower() not in IMAGE_TYPES:
+        report.error(f"image {src}: use PNG, JPEG, GIF, WebP or SVG", path_shown, line)
+        return None
+    rel = relative(path, root)
+    if not alt.strip():
+        model.images_without_alt.add(rel)
+        report.warning(
+            f"image {src} has no alt text: describe it for readers who cannot see it", path_shown, line
+        )
+    if path.suffix.lower() == ".svg":
+        for problem in svg_problems(path):
+            report.error(f"image {src}: {problem}", path_shown, line)
+    model.images[rel] = path
+    return rel

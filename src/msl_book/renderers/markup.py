@@ -1,0 +1,122 @@
+"""How a renderer writes the book model's content: its links, images and footnotes.
+
+The model's fragments are format-free; a ``Writer`` is one renderer's choice of where links
+point (``links.Links``), what an image's URL is, and whether a footnote stands at its call
+(print, where WeasyPrint floats it to the foot of the page) or in a list at the end of the
+chapter (EPUB pop-up notes). Templates reach it as ``out``: ``out.markup(fragment)``,
+``out.notes(chapter)``, ``out.href(target id, current chapter id)``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from lxml import etree
+from markupsafe import Markup
+
+from ..document import Fragment, Note, Section
+from ..links import Links
+from ..xhtml import element, has_class, local, parse_fragment, q, serialize
+
+
+class Writer:
+    def __init__(self, format: str, links: Links, image_url: Callable[[str], str | None], inline_notes: bool):
+        self.format = format
+        self.links = links
+        self.image_url = image_url  # project path of an image -> its URL in this output
+        self.inline_notes = inline_notes
+
+    def href(self, target: str, current: str | None = None) -> str:
+        return self.links.href(target, current)
+
+    def markup(self, fragment: Fragment) -> Markup:
+        tree = self._prepared(fragment.root, fragment.chapter)
+        if self.inline_notes:
+            _inline_notes(tree, fragment.notes, lambda root: self._prepared(root, fragment.chapter))
+        return Markup(serialize(tree))
+
+    def notes(self, section: Section) -> Markup:
+        """The chapter's notes as a list, when they do not stand at their calls."""
+        if self.inline_notes or not section.notes:
+            return Markup("")
+        wrapper = parse_fragment("")
+        block = element("section", {"class": "footnotes", "epub:type": "footnotes", "aria-label": "Notes"})
+        block.text = "\n"
+        block.tail = "\n"
+        for note in section.notes:
+            block.append(_aside(note, self._prepared(note.body.root, section.id)))
+        wrapper.append(block)
+        return Markup(serialize(wrapper))
+
+    def _prepared(self, root: etree._Element, chapter: str) -> etree._Element:
+        tree = copy.deepcopy(root)
+        for a in tree.iter(q("a")):
+            href = a.get("href", "")
+            if href.startswith("#"):
+                a.set("href", self.links.href(href[1:], chapter))
+        for img in tree.iter(q("img")):
+            rel = img.attrib.pop("data-src", None)
+            if rel is not None and (url := self.image_url(rel)) is not None:
+                img.set("src", url)
+        return tree
+
+
+def _aside(note: Note, content: etree._Element) -> etree._Element:
+    """A pop-up note: its number links back to the call."""
+    number = str(note.number)
+    aside = element(
+        "aside",
+        {
+            "class": "footnote",
+            "id": note.id,
+            "epub:type": "footnote",
+            "role": "doc-footnote",
+            "aria-label": f"Note {number}",
+        },
+    )
+    aside.text = content.text
+    for child in list(content):
+        aside.append(child)
+    aside.tail = "\n"
+    first = aside[0] if len(aside) else None
+    back = element("a", {"href": f"#{note.ref_id}", "role": "doc-backlink", "class": "backlink"}, number)
+    back.tail = " " + ((first.text or "") if first is not None and local(first) == "p" else "")
+    if first is not None and local(first) == "p":
+        first.text = None
+        first.insert(0, back)
+    else:
+        p = element("p")
+        p.append(back)
+        aside.insert(0, p)
+    return aside
+
+
+def _inline_notes(
+    tree: etree._Element, notes: list[Note], prepared: Callable[[etree._Element], etree._Element]
+) -> None:
+    """Each note's text takes the place of its first call (a second call keeps pointing at it)."""
+    by_id = {note.id: note for note in notes}
+    for ref in list(tree.iter(q("a"))):
+        if not has_class(ref, "noteref"):
+            continue
+        note = by_id.get(ref.get("href", "")[1:])
+        if note is None or ref.get("id") != note.ref_id:
+            continue
+        content = prepared(note.body.root)
+        span = element("span", {"class": "footnote", "id": note.id})
+        for i, p in enumerate([c for c in content if local(c) == "p"] or [content]):
+            if i:
+                _append_text(span, " ")
+            _append_text(span, p.text or "")
+            for child in list(p):
+                span.append(child)
+        span.tail = ref.tail
+        ref.getparent().replace(ref, span)
+
+
+def _append_text(el: etree._Element, text: str) -> None:
+    if len(el):
+        el[-1].tail = (el[-1].tail or "") + text
+    else:
+        el.text = (el.text or "") + text
