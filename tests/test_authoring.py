@@ -9,7 +9,7 @@ import pytest
 
 from msl_book import cache
 from msl_book.build import BuildOptions, build
-from msl_book.renderers import pdf
+from msl_book.renderers.pdf import layout as pdf_layout
 
 from conftest import make_book, run_cli
 
@@ -28,7 +28,7 @@ def test_check_summarises_a_good_book(tmp_path):
 
 
 def test_check_reports_everything_at_once_without_layout(tmp_path, monkeypatch):
-    monkeypatch.setattr(pdf, "lay_out", lambda *a, **k: pytest.fail("check must not lay out pages"))
+    monkeypatch.setattr(pdf_layout, "lay_out", lambda *a, **k: pytest.fail("check must not lay out pages"))
     project = make_book(
         tmp_path,
         {
@@ -148,13 +148,13 @@ def test_init_with_theme_copies_templates_and_styles(tmp_path):
 @pytest.fixture
 def counted_layouts(monkeypatch):
     calls = []
-    real = pdf.lay_out
+    real = pdf_layout.lay_out
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pdf, "lay_out", counting)
+    monkeypatch.setattr(pdf_layout, "lay_out", counting)
     return calls
 
 

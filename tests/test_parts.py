@@ -17,11 +17,12 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from msl_book.build import BuildOptions, _print_meta, build, load, modified_time
+from msl_book.build import BuildOptions, build
 from msl_book.errors import Report
-from msl_book.renderers import parts, pdf
-from msl_book.templating import environment
-from msl_book.theme import Theme
+from msl_book.model import isbn
+from msl_book.pipeline import prepare
+from msl_book.renderers.pdf import parts
+from msl_book.renderers.pdf.html import print_html, print_meta
 
 from conftest import ROOT, Built
 
@@ -43,11 +44,8 @@ def in_parts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 def test_the_handbook_is_cut_into_several_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MSL_BOOK_PART_CHARS", PART_CHARS)
-    report = Report()
-    book, rbook = load(ROOT, report)
-    source = pdf.print_html(
-        rbook, environment(Theme(ROOT)), _print_meta(book, modified_time(book, report), "screen")
-    )
+    p = prepare(ROOT, Report())
+    source = print_html(p.model, p.env, print_meta(p.book, p.modified, "screen", isbn(p.identifier)))
     cut = parts.split(source, parts.part_chars())
     assert cut is not None and len(cut) >= 4
     assert cut[0].front and not any(p.front for p in cut[1:])

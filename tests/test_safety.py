@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from msl_book.renderers.pdf import ProjectFetcher
+from msl_book.renderers.pdf.fetcher import ProjectFetcher
 from msl_book.theme import Theme
 
 from conftest import make_book, run_cli

@@ -22,8 +22,8 @@ import pytest
 from lxml import etree
 
 import msl_book.serve
-from msl_book.build import load
 from msl_book.errors import BookError, Report
+from msl_book.pipeline import prepare
 from msl_book.serve import PreviewServer
 from msl_book.theme import theme_dir
 
@@ -221,7 +221,7 @@ def test_book_errors_become_an_error_page_until_fixed(preview: Preview) -> None:
     original = preview.chapter.read_text(encoding="utf-8")
     preview.chapter.write_text(BROKEN_YAML, encoding="utf-8")
     with pytest.raises(BookError) as failure:
-        load(preview.project, Report())
+        prepare(preview.project, Report())
     expected = [str(d) for d in failure.value.diagnostics]
     assert expected[0].startswith("chapters/01-first.md:2: invalid YAML: ")
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .errors import BookError, Diagnostic
+from .errors import BookError, Diagnostic, Failure
 from .roles import Role
 
 app = typer.Typer(
@@ -144,6 +144,9 @@ def build(
     except BookError as exc:
         _fail(exc.diagnostics)
         return
+    except Failure as exc:
+        typer.echo(f"msl-book: build failed: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     for w in result.warnings:
         typer.echo(str(w), err=True)
     for out in result.outputs:
@@ -158,7 +161,7 @@ def check(
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
 ) -> None:
     """Check the book without laying it out: every problem at once, as path:line: message."""
-    from .build import check as run
+    from .check import check as run
 
     try:
         result = run(project, strict=strict)
@@ -167,9 +170,9 @@ def check(
         return
     for w in result.warnings:
         typer.echo(str(w), err=True)
-    counts = {**result.rbook.counts(), "warning": len(result.warnings)}
+    counts = {**result.model.counts(), "warning": len(result.warnings)}
     summary = ", ".join(_plural(n, word) for word, n in counts.items() if n or word != "warning")
-    typer.echo(f"{result.rbook.config.title}: {summary}; no errors")
+    typer.echo(f"{result.model.config.title}: {summary}; no errors")
 
 
 # The roles `new` can create, as the choices of its option (Typer wants an Enum type).

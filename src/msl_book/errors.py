@@ -2,7 +2,9 @@
 
 Anything that is the author's fault (bad YAML, a broken link, a missing image) becomes a
 Diagnostic and is reported as ``path:line: message``; the CLI prints them without a
-traceback. Everything else is a bug and keeps its traceback.
+traceback. A build that cannot finish for a reason outside the book (a full disk, an output
+path that is a file, a layout worker the system killed) raises Failure, which the CLI prints
+as one line. Everything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -72,3 +74,9 @@ class Report:
         """Stop the run if anything fatal was found; warnings alone pass unless strict."""
         if self.failed():
             raise BookError(self.items)
+
+
+class Failure(Exception):
+    """The build could not finish for a reason outside the book: the machine, the file system,
+    a worker process that died. The message is one line that says what happened and what
+    was left as it was."""

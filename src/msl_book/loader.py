@@ -54,12 +54,14 @@ def load_book(root: Path, report: Report) -> Book | None:
         report.error(exc.message, CONFIG_NAME, exc.line)
         return None
     config = validate(BookConfig, doc, CONFIG_NAME, report)
+    valid = config is not None
     files = _chapter_files(root, config, doc, report)
     chapters = [c for f in files if (c := load_chapter(root, f, report)) is not None]
     if config is None:
         # Keep going with what could be read, so the chapters' problems are reported in the
         # same run; the errors already reported stop the build before anything is written.
         config = BookConfig.model_construct(chapters=[relative(f, root) for f in files])
+        valid = False
     _check_cover(root, config, doc, report)
     _check_structure(chapters, report)
     return Book(
@@ -68,6 +70,7 @@ def load_book(root: Path, report: Report) -> Book | None:
         chapters=tuple(chapters),
         complete=len(chapters) == (len(config.chapters) if config.chapters is not None else len(files)),
         config_lines=doc.lines,
+        config_valid=valid,
     )
 
 

@@ -8,7 +8,6 @@ any HTML is written. Nothing here reads files or knows about output formats.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -58,13 +57,6 @@ class ParsedText:
     refs: list[Ref] = field(default_factory=list)
     ids: list[tuple[str, int]] = field(default_factory=list)  # explicit {#id}s with lines
     headings: list[Token] = field(default_factory=list)
-
-
-def slugify(text: str) -> str:
-    """'Key Responsibilities & Skills' -> 'key-responsibilities-skills'."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug if slug and slug[0].isalpha() else f"s-{slug}" if slug else "section"
 
 
 def _callout_validate(name: str):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,3 +45,26 @@ class Book:
     chapters: tuple[Chapter, ...]
     complete: bool = True  # False when a chapter file could not be read: link checks would mislead
     config_lines: dict[tuple, int] = field(default_factory=dict, compare=False, repr=False)
+
+    config_valid: bool = True  # False: book.yaml had errors and ``config`` holds what could be read
+
+    @property
+    def identifier(self) -> str:
+        """book.yaml's identifier, else a UUID derived from title, authors and language."""
+        config = self.config
+        if config.identifier:
+            return config.identifier
+        seed = "|".join(["msl-book", config.title, *(a.name for a in config.authors), config.language])
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+    @property
+    def output_name(self) -> str:
+        """The outputs' file name without extension."""
+        return self.config.output or slugify(self.config.title)
+
+
+def slugify(text: str) -> str:
+    """'Key Responsibilities & Skills' -> 'key-responsibilities-skills'."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug if slug and slug[0].isalpha() else f"s-{slug}" if slug else "section"

@@ -37,6 +37,14 @@ class PageMarker:
     next_block: str | None = None  # the first block that begins on the page (fallback)
 
 
+@dataclass(frozen=True)
+class PageMap:
+    """The printed pages of one PDF edition, in order, for an output that follows them."""
+
+    markers: list[PageMarker]
+    source: str  # what the page numbers come from: "<title> (PDF edition, version 1.0)"
+
+
 def anchor(label: str) -> str:
     return f"page-{label}"
 

@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 
 from .errors import BookError, Diagnostic
 from .loader import CONFIG_NAME, split_front_matter
-from .markdown import slugify
+from .model import slugify
 from .roles import AUTHORED_ROLES, Role
 from .theme import theme_dir
 from .yamlsource import YamlProblem, parse_yaml

@@ -35,15 +35,13 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import jinja2
 import watchfiles
 
-from .build import load
 from .cover import cover_bytes, cover_name
 from .errors import BookError, Diagnostic, Report
 from .model import Book
-from .publication import publication
-from .templating import environment
+from .pipeline import prepare
+from .renderers.epub.publication import publication
 from .theme import Theme
 
 PREFIX = "/__msl-book/"
@@ -100,10 +98,10 @@ class Site:
 def render(project: Path) -> tuple[str, dict[str, Source], list[Diagnostic]]:
     """The book as the EPUB's files (title, files, warnings); raises BookError on bad input."""
     report = Report()
-    book, rbook = load(project, report)
-    theme = Theme(project)
+    prepared = prepare(project, report)
+    book, theme = prepared.book, prepared.theme
     cover_name, cover = _preview_cover(book, theme)
-    pub = publication(rbook, environment(theme), theme, (cover_name, b""), [], report)
+    pub = publication(prepared.model, prepared.env, theme, (cover_name, b""), [], report)
     report.raise_if_failed()
     files: dict[str, Source] = {doc.name: doc.data for doc in pub.documents}
     files.update((f"styles/{name}", data) for name, data in pub.styles)
@@ -241,8 +239,6 @@ class PreviewServer:
             title, files, warnings = render(self.project)
         except BookError as exc:
             return self._failed([str(d) for d in exc.diagnostics])
-        except jinja2.TemplateSyntaxError as exc:
-            return self._failed([f"{_where(exc.filename, exc.lineno, self.project)}: {exc.message}"])
         except Exception:
             text = traceback.format_exc()
             self._log(text.rstrip())
@@ -291,15 +287,6 @@ class PreviewServer:
             self._log(f"msl-book: watching for changes stopped: {exc}")
         finally:
             self._watching.set()
-
-
-def _where(path: str | None, line: int | None, project: Path) -> str:
-    if path is None:
-        return "template"
-    shown = Path(path)
-    if shown.is_relative_to(project):
-        shown = shown.relative_to(project)
-    return f"{shown.as_posix()}:{line}" if line else shown.as_posix()
 
 
 def _describe(changes: Iterable[str], project: Path) -> str:

@@ -10,7 +10,8 @@ import re
 
 from ..document import BookModel, Kind, Target
 from ..errors import Report
-from ..markdown import ParsedText, slugify
+from ..markdown import ParsedText
+from ..model import slugify
 
 # Generated ids: authors may not reuse these prefixes.
 GENERATED = re.compile(r"^(fn|fnref|q|ans|term|toc|page)-")

@@ -1,8 +1,8 @@
 """What WeasyPrint 70.0 needs to lay out one part of a book as if the rest were there.
 
-A part (a run of chapters) is its own HTML document, so WeasyPrint would number its pages
-from 1 and know nothing of the anchors in other parts. Hooks, active only inside
-``part_setup()``:
+Not a fix: a feature. A part (a run of chapters) is its own HTML document, so WeasyPrint
+would number its pages from 1 and know nothing of the anchors in other parts. While the
+patch made by ``part_patch(state)`` is installed:
 
 - the page counter starts at the part's first folio minus one (the page state WeasyPrint
   builds before the first page, ``initialize_page_maker``), so folios and page references
@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import weasyprint.layout
 from weasyprint.css.targets import TargetCollector, TargetLookupItem
+
+from .patch import Patch
 
 # (page count, anchor -> page index) -> (first folio, anchor -> page counter value)
 Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int]]]
@@ -46,61 +47,69 @@ class PartState:
     footnotes: list = field(default_factory=list, repr=False)
 
 
-_active: list[PartState] = []
-_initialize_page_maker = weasyprint.layout.initialize_page_maker
-_collector_init = TargetCollector.__init__
+def part_patch(state: PartState) -> Patch:
+    """The hooks that lay out the part described by ``state``."""
 
+    def initialize(original):
+        def initialize_page_maker(context: object, root_box: object) -> None:
+            original(context, root_box)
+            if state.first_number is not None:
+                page_state = context.page_maker[0][3]
+                page_state[1]["page"] = [state.first_number - 1]
+                page_state[2][0].add("page")
 
-def _initialize_with_start(context: object, root_box: object) -> None:
-    _initialize_page_maker(context, root_box)
-    if _active and _active[-1].first_number is not None:
-        page_state = context.page_maker[0][3]
-        page_state[1]["page"] = [_active[-1].first_number - 1]
-        page_state[2][0].add("page")
+        return initialize_page_maker
 
+    def collector(original):
+        def __init__(self: TargetCollector) -> None:
+            original(self)
+            for anchor, number in {**state.unknown, **state.known}.items():
+                item = TargetLookupItem("up-to-date")
+                item.target_box = SimpleNamespace(cached_counter_values={})
+                item.cached_page_counter_values = {"page": [number]}
+                item.page_maker_index = -1
+                self.target_lookup_items[anchor] = item
 
-def _collector_with_outside_anchors(self: TargetCollector) -> None:
-    _collector_init(self)
-    if not _active:
-        return
-    state = _active[-1]
-    values = {**state.unknown, **state.known}
-    for anchor, number in values.items():
-        item = TargetLookupItem("up-to-date")
-        item.target_box = SimpleNamespace(cached_counter_values={})
-        item.cached_page_counter_values = {"page": [number]}
-        item.page_maker_index = -1
-        self.target_lookup_items[anchor] = item
+        return __init__
 
+    def make_all(original):
+        def make_all_pages(context: object, root_box: object, html: object, pages: list) -> Iterator:
+            if not pages:
+                state.footnotes = context.footnotes.copy()  # as layout_document keeps them for its passes
+            made = list(original(context, root_box, html, pages))
+            if state.exchange is None or state.exchanged or not _settled(context):
+                return iter(made)
+            state.exchanged = True
+            anchors: dict[str, int] = {}
+            for index, page in enumerate(made):
+                for box in page.descendants(placeholders=True):
+                    anchor = box.style["anchor"]
+                    if anchor and anchor not in anchors:
+                        anchors[anchor] = index
+            count = len(made) - (1 if made and made[-1].page_type.name == state.end_page else 0)
+            first_number, values = state.exchange(count, anchors)
+            _renumber(context, state, first_number, values)
+            while not _settled(context):
+                context.footnotes = state.footnotes.copy()
+                made = list(original(context, root_box, html, made))
+            return iter(made)
 
-_make_all_pages = weasyprint.layout.make_all_pages
+        return make_all_pages
+
+    return Patch(
+        "parts",
+        "",
+        "",
+        (
+            (weasyprint.layout, "initialize_page_maker", initialize),
+            (TargetCollector, "__init__", collector),
+            (weasyprint.layout, "make_all_pages", make_all),
+        ),
+    )
 
 
 def _settled(context: object) -> bool:
     return not any(e[-1]["content_changed"] or e[-1]["pages_wanted"] for e in context.page_maker)
-
-
-def _make_all_pages_then_exchange(context: object, root_box: object, html: object, pages: list) -> Iterator:
-    state = _active[-1] if _active else None
-    if state is not None and not pages:
-        state.footnotes = context.footnotes.copy()  # as layout_document keeps them for its passes
-    made = list(_make_all_pages(context, root_box, html, pages))
-    if state is None or state.exchange is None or state.exchanged or not _settled(context):
-        return iter(made)
-    state.exchanged = True
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(made):
-        for box in page.descendants(placeholders=True):
-            anchor = box.style["anchor"]
-            if anchor and anchor not in anchors:
-                anchors[anchor] = index
-    count = len(made) - (1 if made and made[-1].page_type.name == state.end_page else 0)
-    first_number, values = state.exchange(count, anchors)
-    _renumber(context, state, first_number, values)
-    while not _settled(context):
-        context.footnotes = state.footnotes.copy()
-        made = list(_make_all_pages(context, root_box, html, made))
-    return iter(made)
 
 
 def _shift(counters: dict, delta: int) -> None:
@@ -135,18 +144,3 @@ def _renumber(context: object, state: PartState, first_number: int | None, value
             changed = copy.deepcopy(cached)
             changed["page"][-1] = number
             collector.cache_target_page_counters(name, changed, item.page_maker_index, page_maker)
-
-
-def apply() -> None:
-    weasyprint.layout.initialize_page_maker = _initialize_with_start
-    weasyprint.layout.make_all_pages = _make_all_pages_then_exchange
-    TargetCollector.__init__ = _collector_with_outside_anchors
-
-
-@contextmanager
-def part_setup(state: PartState) -> Iterator[PartState]:
-    _active.append(state)
-    try:
-        yield state
-    finally:
-        _active.pop()

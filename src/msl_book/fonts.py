@@ -1,8 +1,7 @@
-"""Checks that need no page layout: templates compile, stylesheets only name files they may
-use, and every character of the book is in the book's fonts.
+"""The book's fonts: the @font-face rules of its stylesheets, and the characters they lack.
 
-``msl-book check`` runs them all; ``build`` runs the cheap ones and uses the glyph check to
-explain a font fallback that the layout revealed.
+``msl-book check`` runs it; ``build`` uses it to explain a font fallback that the layout
+revealed.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from functools import cache
 from pathlib import Path
 
 import tinycss2
-from jinja2 import Environment, TemplateSyntaxError
 
 from .errors import Report
 from .model import Book
@@ -20,26 +18,6 @@ from .paths import relative
 from .theme import Theme
 
 IGNORED_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
-
-
-def check_templates(env: Environment, theme: Theme, report: Report) -> None:
-    """Compile every template so a syntax error is reported with its file and line."""
-    for name in sorted(env.list_templates(extensions=["j2"])):
-        try:
-            env.get_template(name)
-        except TemplateSyntaxError as exc:
-            shown = _template_path(exc.filename, theme) if exc.filename else f"templates/{name}"
-            report.error(f"template error: {exc.message}", shown, exc.lineno)
-
-
-def _template_path(filename: str, theme: Theme) -> str:
-    path = Path(filename)
-    for root in (theme.project, theme.default):
-        try:
-            return path.resolve().relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return str(path)
 
 
 def font_faces(theme: Theme) -> list[tuple[str, Path]]:

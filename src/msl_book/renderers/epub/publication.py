@@ -13,14 +13,15 @@ from pathlib import Path
 import tinycss2
 from jinja2 import Environment
 
-from . import pagemap
-from .document import BookModel
-from .errors import Report
-from .links import Links
-from .pagemap import PageMarker
-from .renderers.markup import Writer
-from .theme import Theme
-from .xhtml import parse_document, serialize_document
+from ... import pagemap
+from ...document import BookModel
+from ...errors import Report
+from ...links import Links
+from ...pagemap import PageMarker
+from ...templating import render
+from ...theme import Theme
+from ...xhtml import parse_document, serialize_document
+from ..markup import Writer
 
 
 @dataclass
@@ -79,7 +80,7 @@ def publication(
     documents: list[Document] = []
 
     def add(uid: str, name: str, template: str, **extra: object) -> None:
-        xhtml = env.get_template(template).render(**context, **extra)
+        xhtml = render(env, template, **context, **extra)
         documents.append(Document(uid, name, xhtml.encode("utf-8")))
 
     add("cover", "text/cover.xhtml", "epub/cover.xhtml.j2")
@@ -93,7 +94,7 @@ def publication(
     if toc_page is not None:
         page_links.insert(0, {"href": f"nav.xhtml#{pagemap.anchor(toc_page.label)}", "label": toc_page.label})
         page_links.sort(key=lambda p: [m.label for m in markers].index(p["label"]))
-    nav = parse_document(env.get_template("epub/nav.xhtml.j2").render(**context, pages=page_links))
+    nav = parse_document(render(env, "epub/nav.xhtml.j2", **context, pages=page_links))
     if toc_page is not None:
         pagemap.place(nav.find(".//{*}nav"), toc_page.label)
     documents.insert(2, Document("nav", "text/nav.xhtml", serialize_document(nav), ["nav"]))

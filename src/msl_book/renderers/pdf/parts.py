@@ -8,7 +8,7 @@ forked process and written to a tagged PDF; pikepdf joins them (``pdfmerge``).
 
 A part's folios continue from the previous parts and its page references may point into
 any other part, so no part's numbers are known before every part has been laid out once.
-Parts are laid out side by side, two at a time (``part_hooks``: the page counter starts at a
+Parts are laid out side by side, two at a time (``weasyprint_compat.parts``: the page counter starts at a
 guess with the right number of digits, references to other parts show a placeholder). Then:
 
 - a part that is *kept* waits, its pages made, for the real numbers, takes them, makes again
@@ -42,11 +42,13 @@ from pathlib import Path
 
 from lxml import etree
 
-from ..errors import Report
-from ..theme import Theme
-from ..xhtml import has_class, local, parse_document, serialize_document
-from . import pdf, pdfmerge
-from .part_hooks import PartState
+from ...errors import Report
+from ...theme import Theme
+from ...weasyprint_compat.parts import PartState
+from ...xhtml import has_class, local, parse_document, serialize_document
+from . import layout as pdf_layout
+from . import merge
+from .pages import PageInfo, page_label_ranges
 
 PART_CHARS = 120_000  # characters of text per part: about 40 A4 pages
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
@@ -60,7 +62,7 @@ class Part:
     ids: set[str]
     links: set[str]
     front: bool
-    pages: list[pdf.PageInfo] = field(default_factory=list)
+    pages: list[PageInfo] = field(default_factory=list)
     anchors: dict[str, int] = field(default_factory=dict)
     fonts: set[str] = field(default_factory=set)
     first_number: int | None = None
@@ -115,7 +117,7 @@ def split(html: str, size: int) -> list[Part] | None:
             body.append(element)
         marker = None
         if i < len(groups) - 1:
-            marker = etree.SubElement(body, "div", {"class": pdf.PART_END})
+            marker = etree.SubElement(body, "div", {"class": pdf_layout.PART_END})
         ids = {el.get("id") for el in body.iter() if el.get("id")}
         links = {href[1:] for el in body.iter() if (href := el.get("href") or "").startswith("#")}
         parts.append(
@@ -130,7 +132,7 @@ def split(html: str, size: int) -> list[Part] | None:
 
 def render(
     html: str, settings: Settings, target: Path, report: Report, say: Callable[[str], None]
-) -> pdf.PrintLayout | None:
+) -> pdf_layout.PrintLayout | None:
     """Lay out and write the book in parts; None when it is short enough for one piece."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None  # workers start as copies of this process (Linux); elsewhere, one piece
@@ -154,7 +156,7 @@ def render(
             gc.unfreeze()
         for _attempt in range(3):
             if report.errors:
-                return pdf.PrintLayout(document=None)
+                return pdf_layout.PrintLayout(document=None)
             for part in parts:
                 part.count = len(part.pages)
             firsts, values = _numbering(parts)
@@ -166,16 +168,16 @@ def render(
             _Runner(parts, files, settings, report).run(redo=stale)
         else:
             raise RuntimeError("the parts of the book do not settle on their page numbers")
-        pages: list[pdf.PageInfo] = []
+        pages: list[PageInfo] = []
         for part in parts:
             offset = len(pages)
             for info in part.pages:
                 info.index += offset
                 pages.append(info)
         say(f"Joining {len(parts)} parts")
-        layout = pdf.PrintLayout(document=None, pages=pages)
+        layout = pdf_layout.PrintLayout(document=None, pages=pages)
         layout.fonts = set().union(*(part.fonts for part in parts))
-        layout.written = _join(files, [part.ids for part in parts], pdf.page_label_ranges(pages), target, tmp)
+        layout.written = _join(files, [part.ids for part in parts], page_label_ranges(pages), target, tmp)
         joining = True
         return layout
     finally:
@@ -193,7 +195,7 @@ def _join(
 
     def join() -> None:
         try:
-            pdfmerge.merge(files, owned, ranges, target)
+            merge.merge(files, owned, ranges, target)
             send.send(("joined",))
         except BaseException:
             send.send(("bug", traceback.format_exc()))
@@ -276,7 +278,7 @@ class _Runner:
             if not part.front:
                 part.first_number = firsts[index]
             known, unknown = {}, {name: guesses.get(name, firsts[index] or 1) for name in outside}
-        state = PartState(part.first_number, known, unknown, end_page=pdf.PART_END)
+        state = PartState(part.first_number, known, unknown, end_page=pdf_layout.PART_END)
         mine, theirs = self.context.Pipe()
         keep = part.keep and not numbered
         process = self.context.Process(
@@ -353,7 +355,7 @@ def _add(report: Report, diagnostics: list) -> None:
     report.items += [d for d in diagnostics if d not in report.items]
 
 
-def _laid_out(part: Part, pages: list[pdf.PageInfo], anchors: dict[str, int]) -> None:
+def _laid_out(part: Part, pages: list[PageInfo], anchors: dict[str, int]) -> None:
     part.pages, part.anchors = pages, anchors
 
 
@@ -372,16 +374,16 @@ def _work(
 
             state.exchange = exchange
         report = Report()
-        layout = pdf.lay_out(
+        layout = pdf_layout.lay_out(
             html, settings.project, settings.theme, settings.page_size, settings.edition, report, None, state
         )
         final = keep or numbered  # laid out with the real numbers
-        conn.send(("laid-out", layout.pages, pdf.anchor_pages(layout), report.items, final))
+        conn.send(("laid-out", layout.pages, pdf_layout.anchor_pages(layout), report.items, final))
         if not final or report.errors:
             return
         report = Report()
-        pdf.add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
-        pdf.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
+        pdf_layout.add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
+        pdf_layout.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
         conn.send(("written", layout.fonts, report.items))
     except BaseException:
         conn.send(("bug", traceback.format_exc()))

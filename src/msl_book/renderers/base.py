@@ -1,0 +1,59 @@
+"""What a renderer is: one output format, made from the resolved book.
+
+build() runs the renderers of the requested outputs in order, handing each the page map
+the ones before it produced: the PDF makes one (which element starts each printed page),
+the EPUB uses it for its page-list. That is the only thing that passes between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from jinja2 import Environment
+
+from ..document import BookModel
+from ..errors import Report
+from ..pagemap import PageMap
+from ..theme import Theme
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every renderer of one build gets."""
+
+    model: BookModel
+    theme: Theme
+    env: Environment
+    identifier: str  # the book's identifier (urn:isbn:…, urn:uuid:…)
+    modified: dt.datetime  # the outputs' date (SOURCE_DATE_EPOCH or the book's date)
+    name: str  # the outputs' file name without extension
+    staging: Path  # where outputs are written before they are moved into place
+    report: Report
+    say: Progress
+
+
+@dataclass
+class Rendered:
+    """One output file, perhaps still being finished (a long PDF is joined in another process)."""
+
+    format: str
+    file: Path
+    pages: int | None = None
+    edition: str | None = None
+    page_map: PageMap | None = None
+    wait: Callable[[], None] = field(default=lambda: None, repr=False)  # returns once the file is complete
+
+
+class Renderer(Protocol):
+    format: str
+
+    def render(self, job: Job, page_map: PageMap | None) -> Rendered:
+        """Write the output into ``job.staging``; problems go to ``job.report``, and a
+        problem that stops the output raises BookError."""
+        ...

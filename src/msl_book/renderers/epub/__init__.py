@@ -1,0 +1,98 @@
+"""The EPUB 3 renderer: the only module that imports EbookLib.
+
+Every document is finished XHTML from the templates (publication.py), handed to EbookLib as
+a plain EpubItem (EpubHtml would re-parse and damage it). EbookLib writes the package, the
+NCX and the zip; the zip is then rewritten so that the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from dataclasses import dataclass
+
+from ebooklib import epub
+
+from ...cover import cover_bytes, cover_name
+from ...document import BookModel
+from ...model import isbn
+from ...pagemap import PageMap
+from ...paths import IMAGE_TYPES
+from ..base import Job, Rendered
+from .archive import normalize_zip
+from .metadata import metadata
+from .publication import document_names, publication
+
+MEDIA_TYPES = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    **IMAGE_TYPES,
+}
+
+
+@dataclass(frozen=True)
+class EpubRenderer:
+    format: str = "epub"
+
+    def render(self, job: Job, page_map: PageMap | None) -> Rendered:
+        model = job.model
+        config = model.config
+        job.say("Packaging the EPUB")
+        target = job.staging / f"{job.name}.epub"
+        cover = (cover_name(model.book), cover_bytes(model.book, job.theme))
+        markers = page_map.markers if page_map else []
+        pub = publication(model, job.env, job.theme, cover, markers, job.report, isbn(job.identifier))
+        job.report.raise_if_failed()
+        book = epub.EpubBook()
+        book.set_identifier(job.identifier)
+        book.set_title(config.title)
+        book.set_language(config.language)
+        metadata(book, model, page_map if pub.pages else None)
+
+        name, data = pub.cover
+        image = epub.EpubItem(uid="cover-image", file_name=name, media_type=_media_type(name))
+        image.content = data
+        image.properties = ["cover-image"]
+        book.add_item(image)
+        for i, (name, data) in enumerate(pub.styles):
+            book.add_item(epub.EpubItem(f"style-{i}", f"styles/{name}", _media_type(name), data))
+        for i, (name, path) in enumerate(pub.images):
+            book.add_item(epub.EpubItem(f"img-{i}", name, _media_type(name), path.read_bytes()))
+        items = []
+        for doc in pub.documents:
+            item = epub.EpubItem(doc.uid, doc.name, "application/xhtml+xml", doc.data)
+            item.properties = doc.properties
+            book.add_item(item)
+            items.append(item)
+        book.add_item(epub.EpubNcx())
+        book.toc = _ncx_toc(model)
+        book.spine = items
+        options = {
+            "mtime": job.modified,
+            "epub3_pages": False,
+            "epub3_landmark": False,
+            "epub2_guide": False,
+            "raise_exceptions": True,
+        }
+        epub.write_epub(str(target), book, options)
+        normalize_zip(target, job.modified, config.language)
+        return Rendered("epub", target)
+
+
+def _ncx_toc(model: BookModel) -> list[object]:
+    entries: list[object] = []
+    names = document_names(model)
+    for ch in model.chapters:
+        name = f"text/{names[ch.id]}"
+        link = epub.Link(name, ch.full_title, f"ncx-{ch.id}")
+        sections = [epub.Link(f"{name}#{h.id}", h.text, f"ncx-{h.id}") for h in ch.headings if h.level == 2]
+        entries.append((link, sections) if sections and ch.role.numbered else link)
+    return entries
+
+
+def _media_type(name: str) -> str:
+    ext = posixpath.splitext(name)[1].lower()
+    return MEDIA_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"

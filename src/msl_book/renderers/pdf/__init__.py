@@ -1,0 +1,66 @@
+"""The PDF renderer: the print HTML laid out by WeasyPrint, in one piece or in parts.
+
+Each edition is one renderer (screen, or print with bleed and crop marks). It hands on the
+page map of its layout (which block starts each printed page) for the EPUB's page-list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from ...fonts import check_characters
+from ...model import isbn
+from ...pagemap import PageMap, PageMarker
+from ..base import Job, Rendered
+from . import layout as pdf_layout
+from . import parts
+from .html import print_html, print_meta
+
+
+@dataclass(frozen=True)
+class PdfRenderer:
+    edition: str  # screen | print
+    standard: str  # ua-1 | a-3u | none
+    format: str = "pdf"
+
+    def file_name(self, name: str) -> str:
+        return f"{name}.pdf" if self.edition == "screen" else f"{name}-{self.edition}.pdf"
+
+    def render(self, job: Job, page_map: PageMap | None) -> Rendered:
+        model, theme, report, say = job.model, job.theme, job.report, job.say
+        book = model.book
+        say(f"Laying out the {self.edition} edition")
+        meta = print_meta(book, job.modified, self.edition, isbn(job.identifier))
+        html = print_html(model, job.env, meta)
+        file = job.staging / self.file_name(job.name)
+        pdf_id = hashlib.md5(job.identifier.encode()).hexdigest().encode()
+        settings = parts.Settings(
+            book.root, theme, book.config.page_size, self.edition, self.standard, pdf_id
+        )
+        layout = parts.render(html, settings, file, report, say)
+        if layout is None:  # short enough to lay out in one piece
+            layout = pdf_layout.lay_out(
+                html, book.root, theme, book.config.page_size, self.edition, report, say
+            )
+            report.raise_if_failed()
+            say(f"Writing {file.name}")
+            pdf_layout.write_pdf(layout, file, self.standard, pdf_id, report)
+        if pdf_layout.check_fonts(layout, theme, report):
+            check_characters(book, theme, report)  # say which characters, and where
+        report.raise_if_failed()
+        markers = [
+            PageMarker(p.label, p.block, p.continued, p.words, p.next_block)
+            for p in layout.pages
+            if p.block and p.kind != "cover" and not p.blank
+        ]
+        return Rendered(
+            "pdf", file, len(layout.pages), self.edition, PageMap(markers, page_source(book)), layout.written
+        )
+
+
+def page_source(book) -> str:
+    """What the EPUB's page numbers come from."""
+    config = book.config
+    version = f", version {config.version}" if config.version else ""
+    return f"{config.title} (PDF edition{version})"

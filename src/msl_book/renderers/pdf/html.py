@@ -1,0 +1,54 @@
+"""The book as one print HTML document, for WeasyPrint.
+
+Print's way with the model's content (``Writer``): one document, so links say ``#id``;
+images by their file URL; each footnote's text at its call, which print.css floats to the
+foot of the page. Every block gets its page-map key (pagemap.annotate).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jinja2 import Environment
+
+from ... import __version__, pagemap
+from ...document import BookModel
+from ...links import Links
+from ...model import Book
+from ...templating import render
+from ...xhtml import parse_document, serialize_document
+from ..markup import Writer
+
+
+def print_writer(model: BookModel) -> Writer:
+    """Print's way with content: one document, images by file URL, each note at its call."""
+
+    def image_url(rel: str) -> str | None:
+        path = model.images.get(rel)
+        return path.as_uri() if path is not None else None
+
+    return Writer("pdf", Links(model), image_url, inline_notes=True)
+
+
+def print_html(rbook: BookModel, env: Environment, meta: dict[str, object]) -> str:
+    """The whole book as one HTML document, every block keyed for the page map."""
+    html = render(
+        env, "print/book.html.j2", book=rbook, config=rbook.config, out=print_writer(rbook), meta=meta
+    )
+    root = parse_document(html)
+    pagemap.annotate(root)
+    return serialize_document(root, xml_declaration=False).decode("utf-8")
+
+
+def print_meta(book: Book, modified: dt.datetime, edition: str, isbn: str | None) -> dict[str, object]:
+    """What the print templates need beyond the book: dates, edition, cover, generator."""
+    config = book.config
+    cover_url = (book.root / config.cover).resolve().as_uri() if config.cover else None
+    return {
+        "generator_version": __version__,
+        "created": config.date.isoformat() if config.date else None,
+        "modified": modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "edition": edition,
+        "cover_url": cover_url,
+        "isbn": isbn,
+    }

@@ -1,0 +1,105 @@
+"""WeasyPrint's own log, captured: its problems become diagnostics with the file and line
+they belong to, and its progress messages reach the command's status line.
+
+WeasyPrint reports a missing image, CSS it ignores or a refused URL only as log records;
+left alone they would scroll past, or not show at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from ...errors import Report
+from ...paths import relative
+from ...theme import Theme
+from .fetcher import ProjectFetcher
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def captured_logs() -> Iterator[_Capture]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Capture()
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+@contextmanager
+def forwarded_progress(callback: Callable[[str], None] | None) -> Iterator[None]:
+    """Forward WeasyPrint's own progress messages ("Step 5 - Creating layout - Page 3")."""
+    if callback is None:
+        yield
+        return
+    logger = logging.getLogger("weasyprint.progress")
+
+    class Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            callback(record.getMessage())
+
+    handler = Forward(logging.INFO)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+_FILE_URL = re.compile(r"file://[^\s'\"),]+")
+
+
+def shown(path: Path, project: Path, theme: Theme) -> str:
+    """A stylesheet's path as the author knows it: the book's own, or the theme's styles/."""
+    if (rel := theme.style_relpath(path)) and not path.resolve().is_relative_to(project.resolve()):
+        return f"(theme) styles/{rel}"
+    return relative(path, project)
+
+
+_AT_LINE = re.compile(r" at (\d+):\d+")
+
+
+def report_logs(
+    records: list[logging.LogRecord],
+    fetcher: ProjectFetcher | None,
+    project: Path,
+    report: Report,
+    source: str = "",
+) -> None:
+    refused = set(fetcher.refused) if fetcher else set()
+    for url in sorted(refused):
+        report.error(f"refused to load {url}: a book may only use files inside its project directory", "")
+    for record in records:
+        message = record.getMessage().split("\n", 1)[0]
+        if any(url in message for url in refused):
+            continue
+        message = _FILE_URL.sub(lambda m: relative(Path(url2pathname(urlsplit(m[0]).path)), project), message)
+        line = int(m[1]) if source and (m := _AT_LINE.search(message)) else None
+        text = f"WeasyPrint: {_AT_LINE.sub('', message) if line else message}"
+        if record.levelno >= logging.ERROR:
+            report.error(text, source, line)
+        else:
+            report.warning(text, source, line)

@@ -1,0 +1,27 @@
+"""A patch: attributes of WeasyPrint or pydyf replaced for as long as it is installed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+# (owner, attribute, make): make(original) -> the replacement, which may wrap the original.
+Replacement = tuple[object, str, Callable[[Any], Any]]
+
+
+@dataclass(frozen=True)
+class Patch:
+    name: str  # short name: how a test turns it off
+    bug: str  # what goes wrong without it, in one line
+    upstream: str  # where it is reported (docs/upstream/…, or an issue)
+    replacements: tuple[Replacement, ...]
+
+    def install(self) -> list[tuple[object, str, Any]]:
+        """Replace the attributes; returns what to put back, in the order to put it back."""
+        undo = []
+        for owner, attribute, make in self.replacements:
+            original = getattr(owner, attribute)
+            setattr(owner, attribute, make(original))
+            undo.append((owner, attribute, original))
+        return undo[::-1]

@@ -1,0 +1,304 @@
+"""Each WeasyPrint/pydyf fix in msl_book.weasyprint_compat, on a minimal document.
+
+For every fix there are two tests: with the fix, the output is right; without it, the bug
+is still there in the installed WeasyPrint (``upstream_bug``). When an upgrade fixes a bug
+upstream, its ``upstream_bug`` test fails: drop the fix (see weasyprint_compat's checklist).
+The documents use DejaVu, which every machine with WeasyPrint has; the reports in
+docs/upstream/ give the same reproducers as standalone scripts.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pydyf
+import pytest
+import weasyprint.pdf.fonts
+from fontTools.ttLib import TTFont
+from weasyprint import HTML
+from weasyprint.formatting_structure import boxes
+
+from msl_book.errors import Failure
+from msl_book.weasyprint_compat import FIXES, check_versions, patched
+
+from conftest import ROOT
+
+upstream_bug = pytest.mark.upstream_bug
+
+
+def _pages_with(document: object, text: str, footnote_area: bool = False) -> list[int]:
+    found = []
+    for index, page in enumerate(document.pages):
+        for child in page._page_box.children:
+            if footnote_area and not isinstance(child, boxes.FootnoteAreaBox):
+                continue
+            if any(text in getattr(box, "text", "") for box in child.descendants()):
+                found.append(index)
+                break
+    return found
+
+
+def test_every_fix_has_a_report_and_two_tests():
+    names = {fix.name for fix in FIXES}
+    assert len(names) == len(FIXES) == 6
+    source = Path(__file__).read_text(encoding="utf-8")
+    for fix in FIXES:
+        assert fix.upstream.startswith("docs/upstream/"), fix.name
+        report = fix.upstream.split()[0]
+        text = (ROOT / report).read_text(encoding="utf-8")
+        for heading in ("## Reproducer", "## Expected", "## Actual"):
+            assert heading in text, (report, heading)
+        assert source.count(f'without={{"{fix.name}"}}') >= 1, fix.name
+
+
+def test_patches_are_only_installed_inside_the_context():
+    before = pydyf.PDF.page_references
+    with patched():
+        assert pydyf.PDF.page_references is not before
+    assert pydyf.PDF.page_references is before
+
+
+def test_another_weasyprint_version_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch):
+    from importlib import metadata
+
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "71.0" if name == "weasyprint" else real(name))
+    with pytest.raises(Failure) as failure:
+        check_versions()
+    assert str(failure.value) == (
+        "msl-book corrects weasyprint 70.0 in places and was not checked against weasyprint 71.0: "
+        "install weasyprint==70.0 (pip install 'weasyprint==70.0')"
+    )
+
+
+# -- footnote-area: a note that fits is moved to the next page --------------------------------
+
+FOOTNOTE_FITS = """<html lang="en"><style>
+@page { size: 100mm 150mm; margin: 17mm }
+body { font: 10px/1.2 "DejaVu Sans"; margin: 0 }
+.fn { float: footnote; font-size: 8px; line-height: 1.2 }
+</style><p>Call here<span class="fn">Note text.</span> and more.</p>"""
+
+
+def _footnote_fits(without: set[str]) -> tuple[list[int], list[int], int]:
+    with patched(without=without):
+        document = HTML(string=FOOTNOTE_FITS).render()
+    return _pages_with(document, "Call here"), _pages_with(document, "Note text.", True), len(document.pages)
+
+
+def test_a_footnote_that_fits_stays_on_its_page():
+    assert _footnote_fits(set()) == ([0], [0], 1)
+
+
+@upstream_bug
+def test_weasyprint_moves_a_footnote_that_fits():
+    assert _footnote_fits(without={"footnote-area"}) == ([0], [1], 2)
+
+
+# -- first-word: the first word hyphenated alone ----------------------------------------------
+
+FIRST_WORD = """<html lang="en"><style>
+@page { size: 100mm 60mm; margin: 10mm }
+body { font: 10px "DejaVu Serif"; hyphens: auto; margin: 0 }
+p { width: 70px; margin: 0 }
+</style><p>%s</p>"""
+
+
+def _first_line(body: str, without: set[str]) -> str:
+    with patched(without=without):
+        document = HTML(string=FIRST_WORD % body).render()
+    line = next(b for b in document.pages[0]._page_box.descendants() if isinstance(b, boxes.LineBox))
+    return "".join(t.text for t in line.descendants() if isinstance(t, boxes.TextBox)).strip()
+
+
+def test_a_line_breaks_at_its_last_space_before_an_element_that_does_not_fit():
+    assert _first_line("Welcome to a <em>Liaison</em> now.", set()) == "Welcome to a"
+    assert _first_line("Welcome to a Liaison now.", set()) == "Welcome to a"
+
+
+@upstream_bug
+def test_weasyprint_hyphenates_the_first_word_alone():
+    assert _first_line("Welcome to a <em>Liaison</em> now.", without={"first-word"}) == "Wel\u2010"
+    assert _first_line("Welcome to a Liaison now.", without={"first-word"}) == "Welcome to a"
+
+
+# -- target-counters: pages with page references made three times ----------------------------
+
+REFERENCES = """<html><style>
+@page { size: 100mm 100mm } body { font: 10px "DejaVu Sans" } h1 { break-before: page }
+a.ref::after { content: " page " target-counter(attr(href url), page) }
+</style>
+<h1 id="one">One</h1><p><a class="ref" href="#three">forward</a></p>
+<h1>Two</h1>
+<h1 id="three">Three</h1>
+<h1>Four</h1><p><a class="ref" href="#one">backward</a></p>"""
+
+
+@pytest.fixture
+def progress() -> Iterator[list[str]]:
+    messages: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("weasyprint.progress")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    yield messages
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def _layouts(messages: list[str], without: set[str]) -> tuple[list[int], int, list[str]]:
+    with patched(without=without):
+        document = HTML(string=REFERENCES).render()
+    made = collections.Counter(
+        int(m.rsplit("Page ", 1)[1])
+        for m in messages
+        if "Creating layout - Page" in m and "up-to-date" not in m
+    )
+    refs = []
+    for page in document.pages:
+        text = " ".join(b.text for b in page._page_box.descendants() if isinstance(b, boxes.TextBox))
+        if "page" in text:
+            refs.append(" ".join(text.split()[1:]))
+    passes = sum("Repagination #" in m for m in messages)
+    return [made[i + 1] for i in range(len(document.pages))], passes, refs
+
+
+def test_a_forward_reference_is_made_twice_and_a_backward_one_once(progress):
+    assert _layouts(progress, set()) == ([2, 1, 1, 1], 1, ["forward page 3", "backward page 1"])
+
+
+@upstream_bug
+def test_weasyprint_makes_pages_with_references_three_times(progress):
+    assert _layouts(progress, without={"target-counters"}) == (
+        [3, 1, 1, 3],
+        2,
+        ["forward page 3", "backward page 1"],
+    )
+
+
+# -- tagged-write: page_references rebuilt for every tag ---------------------------------------
+
+PAGES, PARAGRAPHS = 30, 20
+MANY_PAGES = (
+    "<html lang='en'><style>@page { size: 100mm 100mm } body { font: 8px 'DejaVu Sans' }"
+    " section { break-after: page } p { margin: 0 }</style>"
+    + "".join("<section>" + "<p>Paragraph</p>" * PARAGRAPHS + "</section>" for _ in range(PAGES))
+)
+
+
+def _page_reference_tuples(without: set[str]) -> tuple[int, int]:
+    """(reads of PDF.page_references, tuples built for them) while writing tagged PDF."""
+    seen: list[tuple] = []
+    with patched(without=without):
+        installed = pydyf.PDF.page_references
+
+        def spy(self: pydyf.PDF) -> tuple:
+            seen.append(installed.fget(self))
+            return seen[-1]
+
+        pydyf.PDF.page_references = property(spy)
+        try:
+            HTML(string=MANY_PAGES).render().write_pdf(pdf_tags=True)
+        finally:
+            pydyf.PDF.page_references = installed
+    return len(seen), len({id(value) for value in seen})
+
+
+def test_tagged_pdf_builds_the_page_references_once():
+    reads, built = _page_reference_tuples(set())
+    assert reads > 10 * PAGES and built <= PAGES + 1
+
+
+@upstream_bug
+def test_pydyf_rebuilds_the_page_references_for_every_tag():
+    reads, built = _page_reference_tuples(without={"tagged-write"})
+    assert built == reads > 10 * PAGES
+
+
+# -- carried-footnotes: notes carried to the next page lost when pages are made again ---------
+
+HEAD = """<html><style>
+@page { size: 100mm 60mm; margin: 5mm } body { font: 10px/12px "DejaVu Sans"; margin: 0 }
+p { margin: 0 } .fn { float: footnote } .new { break-before: page }
+a.ref::after { content: " page " target-counter(attr(href url), page) }
+</style>"""
+CALL = (
+    "<p>filler</p>" * 12 + '<p>Call<span class="fn">NOTE line one. NOTE line two.'
+    " NOTE line three. NOTE line four. NOTE line five.</span> here.</p>"
+)
+REF = '<a class="ref" href="#target">see</a>'
+CARRIED = {
+    # page 2 holds a forward reference and is made again; page 1, which carried the note, is not
+    "after an up-to-date page": HEAD
+    + CALL
+    + f'<p class="new">Page two, {REF}.</p><p class="new" id="target">Target</p>',
+    # pages 1 and 3 are made again, page 2 is not: page 3 took the note too
+    "twice": HEAD
+    + f"<p>{REF}</p>"
+    + CALL
+    + '<p class="new">Page two.</p>'
+    + f'<p class="new">Page three, {REF}.</p><p class="new" id="target">Target</p>',
+    # the call is on the last page, which is up to date: the pass ended before the note's page
+    "from the last page": HEAD + f"<p>{REF}</p>" + '<p class="new" id="target">Target</p>' + CALL,
+}
+
+
+def _note_pages(without: set[str]) -> dict[str, list[int]]:
+    found = {}
+    for case, source in CARRIED.items():
+        with patched(without=without):
+            document = HTML(string=source).render()
+        found[case] = _pages_with(document, "NOTE line one", footnote_area=True)
+    return found
+
+
+def test_a_carried_footnote_is_printed_once_on_the_next_page():
+    assert _note_pages(set()) == {"after an up-to-date page": [1], "twice": [1], "from the last page": [2]}
+
+
+@upstream_bug
+def test_weasyprint_loses_or_repeats_carried_footnotes():
+    assert _note_pages(without={"carried-footnotes"}) == {
+        "after an up-to-date page": [],
+        "twice": [1, 2],
+        "from the last page": [],
+    }
+
+
+# -- font-subsets: fonts rewritten by fontTools carry the time of the build --------------------
+
+
+def _font_timestamps(without: set[str], monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """head.modified of the embedded font, written twice at different (fake) times, with
+    fontTools subsetting the fonts as it does where HarfBuzz-Subset is not installed."""
+    import pikepdf
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    stamps = []
+    for now in ("1700000000", "1800000000"):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", now)  # what fontTools takes as the time
+        with patched(without=without):
+            data = HTML(string="<p style='font-family: DejaVu Sans'>Subset me</p>").write_pdf()
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            fonts = pdf.pages[0].Resources.Font
+            font = next(iter(fonts.values()))
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            stamps.append(TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()))["head"].modified)
+    return stamps
+
+
+def test_fonts_subset_by_fonttools_keep_their_timestamp(monkeypatch: pytest.MonkeyPatch):
+    first, second = _font_timestamps(set(), monkeypatch)
+    assert first == second
+
+
+@upstream_bug
+def test_weasyprint_stamps_fonts_subset_by_fonttools_with_the_time(monkeypatch: pytest.MonkeyPatch):
+    first, second = _font_timestamps(without={"font-subsets"}, monkeypatch=monkeypatch)
+    assert second - first == 100_000_000
