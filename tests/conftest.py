@@ -37,6 +37,29 @@ def handbook(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(result, by_format["pdf"], by_format["epub"], out)
 
 
+@dataclass
+class GeneratedBook:
+    project: Path
+    pdf: Path  # laid out in one piece
+
+
+@pytest.fixture(scope="session")
+def generated_book(tmp_path_factory: pytest.TempPathFactory) -> GeneratedBook:
+    """An 80-page book from the benchmark's generator (bench/generate.py: footnotes, page
+    references back and forth, figures, tables, a glossary), its PDF laid out in one piece."""
+    import subprocess
+    import sys
+
+    project = tmp_path_factory.mktemp("generated") / "book"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate.py"), str(project), "--pages", "80"], check=True
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MSL_BOOK_PART_CHARS", "100000000")
+        result = build(project, BuildOptions(output=project / "whole", formats=("pdf",)))
+    return GeneratedBook(project, result.outputs[0].path)
+
+
 def make_book(
     tmp_path: Path, changes: dict[str, str | bytes | None] | None = None, base: str = "minimal"
 ) -> Path:

@@ -1,4 +1,4 @@
-"""A long book is laid out in parts (renderers/parts.py) and the parts' PDFs are joined.
+"""A long book is laid out in parts (renderers/pdf/parts/) and the parts' PDFs are joined.
 
 The handbook is short enough for one piece, so these tests make the parts small
 (MSL_BOOK_PART_CHARS) and compare the joined PDF with the session's one-piece build: the
@@ -7,9 +7,6 @@ same pages with the same text, folios, labels, links, outline and tags.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -24,19 +21,18 @@ from msl_book.pipeline import prepare
 from msl_book.renderers.pdf import parts
 from msl_book.renderers.pdf.html import print_html, print_meta
 
-from conftest import ROOT, Built
+from conftest import ROOT, Built, GeneratedBook, make_book
 
 PART_CHARS = "12000"
 
 
-@pytest.fixture(scope="module", params=[400, 12, 0], ids=["kept", "mixed", "laid-out-twice"])
-def in_parts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """Parts that wait for their numbers (the handbook's 43 pages are under KEEP_PAGES),
-    parts laid out again with them, and both."""
+@pytest.fixture(scope="module")
+def in_parts(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The handbook in small parts, every part waiting for its numbers (its 43 pages are
+    under KEEP_PAGES)."""
     out = tmp_path_factory.mktemp("parts")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MSL_BOOK_PART_CHARS", PART_CHARS)
-        mp.setattr(parts, "KEEP_PAGES", request.param)
         result = build(ROOT, BuildOptions(output=out, force=True))
     by_format = {o.format: o.path for o in result.outputs}
     return Built(result, by_format["pdf"], by_format["epub"], out)
@@ -149,65 +145,43 @@ def test_epub_page_list_is_the_same(handbook: Built, in_parts: Built) -> None:
     assert in_parts.epub.read_bytes() == handbook.epub.read_bytes()
 
 
-def test_parts_build_is_reproducible(
+def test_parts_laid_out_again_give_the_same_bytes_as_kept_parts(
     in_parts: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """No part kept: each is measured, then laid out again with its numbers. The PDF is the
+    same, byte for byte (which also shows the parts build is reproducible)."""
     monkeypatch.setenv("MSL_BOOK_PART_CHARS", PART_CHARS)
-    again = build(ROOT, BuildOptions(output=tmp_path, formats=("pdf",), force=True))
+    monkeypatch.setattr(parts, "KEEP_PAGES", 0)
+    said: list[str] = []
+    again = build(ROOT, BuildOptions(output=tmp_path, formats=("pdf",), force=True), said.append)
+    assert any(m.startswith("Laying out ") and m.endswith(" parts") for m in said)
     assert again.outputs[0].path.read_bytes() == in_parts.pdf.read_bytes()
 
 
 def test_an_error_in_a_part_is_reported_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    project = tmp_path / "book"
-    shutil.copytree(
-        ROOT, project, ignore=shutil.ignore_patterns(".venv", "dist", ".git", ".tools", "tests", "bench")
-    )
-    (project / "styles" / "custom.css").write_text("h2 { colour: red; }\n", encoding="utf-8")
-    monkeypatch.setenv("MSL_BOOK_PART_CHARS", PART_CHARS)
-    result = build(project, BuildOptions(output=tmp_path / "out", formats=("pdf",)))
+    project = make_book(tmp_path, {"styles/custom.css": "h2 { colour: red; }\n"})
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "150")  # four parts
+    said: list[str] = []
+    result = build(project, BuildOptions(output=tmp_path / "out", formats=("pdf",)), said.append)
+    assert "Laying out 4 parts" in said
     shown = [str(w) for w in result.warnings]
-    assert (
-        shown.count("styles/custom.css:1: warning: WeasyPrint: Ignored `colour: red`, unknown property.") == 1
-    ), shown
+    assert shown == ["styles/custom.css:1: warning: WeasyPrint: Ignored `colour: red`, unknown property."]
 
 
 def _texts(path: Path) -> list[str]:
     return [page.extract_text() for page in PdfReader(path).pages]
 
 
-@pytest.mark.parametrize(
-    ("chars_per_page", "stale"),
-    [(parts.CHARS_PER_PAGE_GUESS, False), (1, False), (parts.CHARS_PER_PAGE_GUESS, True)],
-    ids=["estimated", "bad-guesses", "laid-out-again"],
-)
-def test_a_long_generated_book_in_kept_parts_is_the_one_piece_book(
-    chars_per_page: int, stale: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_long_generated_book_in_parts_with_bad_guesses_is_the_one_piece_book(
+    generated_book: GeneratedBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Footnotes carried from page to page, page references back and forth, many parts: the
-    benchmark's generator makes such a book (bench/generate.py). With bad guesses the parts
-    wait with page numbers four digits too long and take the real ones. "laid-out-again"
-    makes the last part look as if its numbers had changed, as when taking its numbers moves
-    an anchor another part refers to: it is laid out again, and the book is the same."""
-    project = tmp_path / "book"
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "generate.py"), str(project), "--pages", "80"], check=True
-    )
-    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "100000000")
-    whole = build(project, BuildOptions(output=tmp_path / "whole", formats=("pdf",))).outputs[0].path
+    """Footnotes carried from page to page, page references back and forth, many parts
+    (bench/generate.py makes such a book). Every part is guessed to have thousands of pages,
+    so the parts wait with page numbers four digits too long, then take the real ones."""
     monkeypatch.setenv("MSL_BOOK_PART_CHARS", "20000")
     monkeypatch.setattr(parts, "KEEP_PAGES", 1000)
-    monkeypatch.setattr(parts, "CHARS_PER_PAGE_GUESS", chars_per_page)
-    if stale:
-        run = parts._Runner.run
-
-        def run_then_forget(self: parts._Runner, redo: list | None = None) -> None:
-            run(self, redo)
-            if redo is None:
-                self.parts[-1].given = None
-
-        monkeypatch.setattr(parts._Runner, "run", run_then_forget)
+    monkeypatch.setattr(parts, "CHARS_PER_PAGE_GUESS", 1)
     said: list[str] = []
-    joined = build(project, BuildOptions(output=tmp_path / "parts", formats=("pdf",)), said.append)
+    joined = build(generated_book.project, BuildOptions(output=tmp_path, formats=("pdf",)), said.append)
     assert "Laying out 9 parts" in said
-    assert ("Laying out 1 part again: page numbers changed" in said) == stale
-    assert _texts(joined.outputs[0].path) == _texts(whole)
+    assert _texts(joined.outputs[0].path) == _texts(generated_book.pdf)

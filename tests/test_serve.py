@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pytest
 from lxml import etree
 
-import msl_book.serve
+import msl_book.serve.site
 from msl_book.errors import BookError, Report
 from msl_book.pipeline import prepare
 from msl_book.serve import PreviewServer
@@ -248,7 +248,7 @@ def test_a_bug_shows_its_traceback_and_the_server_survives(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom <in> the renderer")
 
-    monkeypatch.setattr(msl_book.serve, "publication", broken)
+    monkeypatch.setattr(msl_book.serve.site, "publication", broken)
     site = preview.server.rebuild()
     assert site.error is not None
     page = fetch(preview.url("/text/first.xhtml"))

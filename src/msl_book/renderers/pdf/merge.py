@@ -10,6 +10,7 @@ stand-ins other parts made for links into it.
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -131,5 +132,9 @@ def merge(
         label = Dictionary(P=String(value)) if style == "P" else Dictionary(S=Name("/" + style), St=value)
         nums_labels += [index, label]
     out.Root.PageLabels = Dictionary(Nums=Array(nums_labels))
-    out.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # Saved to memory first: when QPDF itself meets a full disk, it can abort the process
+    # instead of raising; Python's own write raises an OSError that says so.
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     out.close()
+    target.write_bytes(buffer.getvalue())

@@ -1,0 +1,144 @@
+"""Lay a long book out in parts, one process per part, and join the parts' PDFs.
+
+WeasyPrint keeps every laid-out page of a document in memory (about 0.8 MB a page here)
+and slows down as a document grows, so a book of more than ``2 * part_chars`` characters of
+body text is cut into parts at chapter boundaries (``split``). Each part is laid out and
+written to a tagged PDF in a forked process (``workers``), numbered by ``plan`` (every part's
+folios and page references as if the book were one document; WeasyPrint is told them by
+``weasyprint_compat.parts``), and pikepdf joins them (``merge``). The pages, folios, links,
+outline and tags of the joined PDF are those of a one-piece layout (tests compare them page
+by page).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from ....errors import Failure, Report
+from ....outputs import UNTOUCHED
+from .. import layout as pdf_layout
+from .. import merge
+from ..pages import PageInfo, page_label_ranges
+from .plan import PartPlan, Plan, settle
+from .split import split
+from .workers import Runner, Settings, death, report_failure
+
+PART_CHARS = 120_000  # characters of text per part: about 40 A4 pages
+CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
+KEEP_PAGES = 200
+
+__all__ = ["Settings", "part_chars", "render", "split"]
+
+
+def part_chars() -> int:
+    """Part size; MSL_BOOK_PART_CHARS overrides it (tests use small parts)."""
+    value = os.environ.get("MSL_BOOK_PART_CHARS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else PART_CHARS
+
+
+def render(
+    html: str, settings: Settings, target: Path, report: Report, say: Callable[[str], None]
+) -> pdf_layout.PrintLayout | None:
+    """Lay out and write the book in parts; None when it is short enough for one piece."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None  # workers start as copies of this process (Linux); elsewhere, one piece
+    pieces = split(html, part_chars())
+    if pieces is None:
+        return None
+    plan = Plan(
+        [
+            PartPlan(p.ids, p.links, p.front, max(1, round(len(p.html) / CHARS_PER_PAGE_GUESS)))
+            for p in pieces
+        ],
+        KEEP_PAGES,
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
+    joining = False
+    try:
+        files = [tmp / f"part-{i:03d}.pdf" for i in range(len(pieces))]
+        runner = Runner(pieces, plan, files, settings, report)
+        say(f"Laying out {len(pieces)} parts")
+        gc.freeze()  # the children's collections leave the parent's objects (and pages) alone
+        try:
+            runner.lay_out()
+        finally:
+            gc.unfreeze()
+        if report.errors:
+            return pdf_layout.PrintLayout(document=None)
+
+        def again(stale: list[int]) -> None:
+            noun = "part" if len(stale) == 1 else "parts"
+            say(f"Laying out {len(stale)} {noun} again: page numbers changed")
+            runner.lay_out(again=stale)
+
+        settle(plan, again)
+        if report.errors:
+            return pdf_layout.PrintLayout(document=None)
+        pages: list[PageInfo] = []
+        for result in runner.results:
+            offset = len(pages)
+            for info in result.pages:
+                info.index += offset
+                pages.append(info)
+        say(f"Joining {len(pieces)} parts")
+        layout = pdf_layout.PrintLayout(document=None, pages=pages)
+        layout.fonts = set().union(*(result.fonts for result in runner.results))
+        layout.written = _join(files, [p.ids for p in pieces], page_label_ranges(pages), target, tmp)
+        joining = True
+        return layout
+    finally:
+        if not joining:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _join(
+    files: list[Path],
+    owned: list[frozenset[str]],
+    ranges: list[tuple[int, str, object]],
+    target: Path,
+    tmp: Path,
+) -> Callable[[], None]:
+    """Join the parts in another process, so the EPUB can be packaged meanwhile; returns the
+    function that waits for the PDF."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def join() -> None:
+        try:
+            merge.merge(files, [set(ids) for ids in owned], ranges, target)
+            send.send(("joined",))
+        except BaseException as exc:
+            report_failure(send, exc)
+
+    process = context.Process(target=join, daemon=True)
+    process.start()
+    send.close()
+    result: list[tuple] = []
+
+    def written() -> None:
+        if not result:
+            try:
+                result.append(receive.recv())
+            except EOFError:
+                result.append(("died",))
+            process.join()
+            shutil.rmtree(tmp, ignore_errors=True)
+        kind = result[0][0]
+        if kind == "died":
+            raise Failure(
+                f"joining the parts of {target.name} failed: {death(process.exitcode)}; {UNTOUCHED}"
+            )
+        if kind == "oserror":
+            raise OSError(*result[0][1:])
+        if kind == "bug":
+            if result[0][2]:
+                raise Failure(f"joining the parts of {target.name} failed: it ran out of memory; {UNTOUCHED}")
+            raise RuntimeError(f"joining the parts failed:\n{result[0][1]}")
+
+    return written

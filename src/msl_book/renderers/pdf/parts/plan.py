@@ -1,0 +1,118 @@
+"""The numbering of a book laid out in parts, as a pure function of page counts and anchors.
+
+No part's numbers are known before every part has been laid out once: its first folio is
+the sum of the page counts before it, and its references may point into any other part.
+So every part is first laid out with the best guesses there are (``guesses``: the counts of
+the parts measured so far, estimates for the others), then given its real numbers
+(``numbers``, recorded by ``give``). A part that is *kept* takes them in the same process and makes again only
+the pages whose references change; the others are laid out again with them. Parts are kept
+up to ``keep_pages`` estimated pages, as a kept part holds its pages in memory meanwhile.
+
+Taking its numbers can move a part's lines (a number with one more digit pushes a word
+over), which can change its page count or move an anchor another part refers to. The parts
+whose numbers then differ from those they were laid out with are ``stale`` and are laid out
+again with the new ones, until nothing changes (``settle``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """What a part is laid out with: its first folio (None for the front matter, which the
+    stylesheets number) and the page counter value of every anchor it links to elsewhere."""
+
+    first: int | None
+    values: dict[str, int]
+
+
+@dataclass
+class PartPlan:
+    ids: frozenset[str]  # the anchors it holds
+    links: frozenset[str]  # the anchors it links to
+    front: bool  # the front matter: roman folios of its own, before the first part of the body
+    estimate: int  # pages, guessed from its size
+    keep: bool = False  # its process waits for the numbers instead of laying it out again
+    count: int = 0  # pages, once laid out
+    anchors: dict[str, int] = field(default_factory=dict)  # anchor -> page index in the part
+    given: Numbers | None = None  # the numbers of its last layout with numbers
+
+    @property
+    def outside(self) -> frozenset[str]:
+        return self.links - self.ids
+
+
+class NotSettled(RuntimeError):
+    """The parts keep changing each other's numbers."""
+
+
+class Plan:
+    def __init__(self, parts: list[PartPlan], keep_pages: int):
+        self.parts = parts
+        kept = 0
+        for part in parts:
+            part.keep = kept + part.estimate <= keep_pages
+            kept += part.estimate if part.keep else 0
+
+    def guesses(self, index: int) -> Numbers:
+        """The numbers for laying part ``index`` out before every part is measured: parts not
+        measured yet count their estimated pages and have their anchors on their first page."""
+        firsts, values = self._numbering(estimate=True)
+        part = self.parts[index]
+        return Numbers(firsts[index], {name: values.get(name, firsts[index] or 1) for name in part.outside})
+
+    def measured(self, index: int, count: int, anchors: dict[str, int]) -> None:
+        """Part ``index`` was laid out: its page count and where its anchors are."""
+        part = self.parts[index]
+        part.count, part.anchors = count, anchors
+
+    def numbers(self) -> list[Numbers]:
+        """Every part's real numbers, given the page counts and anchors measured so far."""
+        firsts, values = self._numbering()
+        return [
+            Numbers(first, {name: values[name] for name in sorted(part.outside) if name in values})
+            for part, first in zip(self.parts, firsts, strict=True)
+        ]
+
+    def give(self, index: int, numbers: Numbers) -> Numbers:
+        """Part ``index`` is laid out with ``numbers``."""
+        self.parts[index].given = numbers
+        return numbers
+
+    def stale(self) -> list[int]:
+        """The parts laid out with numbers other than those they need now."""
+        return [
+            i
+            for i, (part, needed) in enumerate(zip(self.parts, self.numbers(), strict=True))
+            if part.given != needed
+        ]
+
+    def _numbering(self, estimate: bool = False) -> tuple[list[int | None], dict[str, int]]:
+        """Every part's first folio from the page counts, and the page counter value of every
+        anchor. ``estimate``: parts not measured yet count their estimated pages, and their
+        anchors are put on their first page."""
+        number, firsts, values = 1, [], {}
+        for part in self.parts:
+            first = None
+            if not part.front:
+                first, number = number, number + (part.count or (part.estimate if estimate else 0))
+            firsts.append(first)
+            if estimate and not part.count:
+                values.update(dict.fromkeys(part.ids, first or 1))
+            values.update({name: (first or 1) + index for name, index in part.anchors.items()})
+        return firsts, values
+
+
+def settle(plan: Plan, lay_out_again: Callable[[list[int]], None], attempts: int = 3) -> int:
+    """Lay the stale parts out again until none is; returns how many times that took."""
+    for attempt in range(attempts + 1):
+        stale = plan.stale()
+        if not stale:
+            return attempt
+        if attempt == attempts:
+            break
+        lay_out_again(stale)
+    raise NotSettled(f"the parts of the book do not settle on their page numbers after {attempts} layouts")

@@ -1,0 +1,226 @@
+"""The processes that lay the parts out: the thin layer around the plan.
+
+Each part is laid out and written in a forked process, at most ``MAX_WORKERS`` busy at a
+time. A kept part's process waits, its pages made, for the numbers the plan gives once every
+part is measured; the others report their page count and anchors and exit, and are laid out
+again with their numbers. A worker that dies (a signal such as the out-of-memory killer's
+SIGKILL, running out of memory, a full disk) fails the build with a message that says which
+chapters it was laying out and why; an exception in a worker is a bug and keeps its
+traceback.
+"""
+
+from __future__ import annotations
+
+import errno as errnos
+import multiprocessing
+import os
+import signal
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from ....errors import Failure, Report
+from ....outputs import UNTOUCHED
+from ....theme import Theme
+from ....weasyprint_compat.parts import PartState
+from .. import layout as pdf_layout
+from ..pages import PageInfo
+from .plan import Numbers, Plan
+from .split import Piece, describe
+
+MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # each busy worker holds a part's pages
+
+
+@dataclass
+class Settings:
+    project: Path
+    theme: Theme
+    page_size: str
+    edition: str
+    standard: str
+    identifier: bytes
+
+
+@dataclass
+class Result:
+    """What a part's final layout gave."""
+
+    pages: list[PageInfo] = field(default_factory=list)
+    fonts: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Child:
+    index: int
+    process: multiprocessing.Process
+    conn: Connection
+    busy: bool = True  # laying out or writing, as opposed to waiting for numbers
+    done: bool = False  # it said it is finishing: its end of the pipe closing is no surprise
+
+
+class Runner:
+    def __init__(
+        self, pieces: list[Piece], plan: Plan, files: list[Path], settings: Settings, report: Report
+    ):
+        self.pieces, self.plan, self.files, self.settings, self.report = pieces, plan, files, settings, report
+        self.results = [Result() for _ in pieces]
+        self.context = multiprocessing.get_context("fork")
+        self.children: list[_Child] = []
+        self.measuring = Report()  # problems of a layout that is done again are reported then
+
+    def lay_out(self, again: list[int] | None = None) -> None:
+        """Lay out, number and write every part; with ``again``, those parts only, page counts
+        and anchors being known."""
+        try:
+            self._run(again)
+        finally:
+            self._stop()
+
+    def _run(self, again: list[int] | None) -> None:
+        todo = [] if again is not None else list(range(len(self.pieces)))
+        while todo or self._busy():
+            if todo and self._busy() < MAX_WORKERS:
+                index = todo.pop(0)
+                self._start(index, self.plan.guesses(index), keep=self.plan.parts[index].keep, final=False)
+            else:
+                self._receive()
+        _add(self.report, self.measuring.errors)
+        if self.report.errors:
+            return
+        numbers = self.plan.numbers()
+        waiting = list(self.children)  # kept parts: given their numbers first, MAX_WORKERS at a time
+        kept = {child.index for child in waiting}
+        todo = again if again is not None else [i for i in range(len(self.pieces)) if i not in kept]
+        while waiting or todo or self.children:
+            if (waiting or todo) and self._busy() < MAX_WORKERS:
+                if waiting:
+                    child = waiting.pop(0)
+                    given = self.plan.give(child.index, numbers[child.index])
+                    child.conn.send(("numbers", given.first, given.values))
+                    child.busy = True
+                else:
+                    index = todo.pop(0)
+                    self._start(index, self.plan.give(index, numbers[index]), keep=False, final=True)
+            else:
+                self._receive()
+
+    def _busy(self) -> int:
+        return sum(c.busy for c in self.children)
+
+    def _start(self, index: int, numbers: Numbers, keep: bool, final: bool) -> None:
+        known, unknown = (numbers.values, {}) if final else ({}, numbers.values)
+        state = PartState(numbers.first, known, unknown, end_page=pdf_layout.PART_END)
+        mine, theirs = self.context.Pipe()
+        args = (theirs, self.pieces[index].html, state, self.files[index], self.settings, keep, final)
+        process = self.context.Process(target=work, args=args, daemon=True)
+        process.start()
+        theirs.close()
+        self.children.append(_Child(index, process, mine))
+
+    def _receive(self) -> None:
+        ready = wait([c.conn for c in self.children if c.busy])
+        for child in [c for c in self.children if c.conn in ready]:
+            try:
+                message = child.conn.recv()
+            except EOFError:
+                child.process.join()
+                if not child.done:
+                    raise Failure(self._died(child)) from None
+                self.children.remove(child)
+                continue
+            kind = message[0]
+            if kind == "bug":
+                _, trace, memory = message
+                if memory:
+                    raise Failure(
+                        f"laying out {self._which(child.index)} failed: it ran out of memory; {UNTOUCHED}"
+                    )
+                raise RuntimeError(f"laying out {self._which(child.index)} failed:\n{trace}")
+            if kind == "oserror":
+                _, number, text, filename = message
+                raise OSError(number, text, filename)
+            if kind == "measured":  # a kept part, waiting for its numbers
+                _, count, anchors = message
+                self.plan.measured(child.index, count, anchors)
+                child.busy = False
+            elif kind == "laid-out":
+                _, pages, anchors, diagnostics, final = message
+                self.results[child.index].pages = pages
+                self.plan.measured(child.index, len(pages), anchors)
+                _add(self.report if final else self.measuring, diagnostics)
+            elif kind == "written":
+                _, self.results[child.index].fonts, diagnostics = message
+                _add(self.report, diagnostics)
+            elif kind == "exit":
+                child.done = True
+
+    def _which(self, index: int) -> str:
+        return f"part {index + 1} of {len(self.pieces)} ({describe(self.pieces[index])})"
+
+    def _died(self, child: _Child) -> str:
+        return f"laying out {self._which(child.index)} failed: {death(child.process.exitcode)}; {UNTOUCHED}"
+
+    def _stop(self) -> None:
+        """No process outlives a run, whether it finished or failed."""
+        for child in self.children:
+            if child.process.is_alive():
+                child.process.kill()
+            child.process.join()
+        self.children.clear()
+
+
+def death(code: int | None) -> str:
+    """Why a process ended without finishing its work, from its exit code."""
+    if code is not None and code < 0:
+        why = f"the process was killed by {signal.Signals(-code).name}"
+        if -code == signal.SIGKILL:
+            why += ", which the system sends when it runs out of memory"
+        return why
+    return f"the process stopped with exit status {code}"
+
+
+def _add(report: Report, diagnostics: list) -> None:
+    """Every part reads the same stylesheets: their problems are reported once."""
+    report.items += [d for d in diagnostics if d not in report.items]
+
+
+def report_failure(conn: Connection, exc: BaseException) -> None:
+    """Tell the parent why this process cannot go on: a write refused by the system (a full
+    disk) is the machine's, anything else a bug."""
+    if isinstance(exc, OSError) and exc.errno in (errnos.ENOSPC, errnos.EDQUOT, errnos.EFBIG, errnos.EROFS):
+        conn.send(("oserror", exc.errno, exc.strerror, exc.filename))
+    else:
+        conn.send(("bug", traceback.format_exc(), isinstance(exc, MemoryError)))
+
+
+def work(
+    conn: Connection, html: str, state: PartState, file: Path, settings: Settings, keep: bool, final: bool
+) -> None:
+    """In the forked process: lay the part out, take its numbers (kept) or exit (measured
+    only), write it."""
+    try:
+        if keep:
+
+            def exchange(count: int, anchors: dict[str, int]) -> tuple[int | None, dict[str, int]]:
+                conn.send(("measured", count, anchors))
+                message = conn.recv()
+                return message[1], message[2]
+
+            state.exchange = exchange
+        report = Report()
+        layout = pdf_layout.lay_out(
+            html, settings.project, settings.theme, settings.page_size, settings.edition, report, None, state
+        )
+        final = keep or final  # laid out with the real numbers
+        conn.send(("laid-out", layout.pages, pdf_layout.anchor_pages(layout), report.items, final))
+        if final and not report.errors:
+            report = Report()
+            pdf_layout.add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
+            pdf_layout.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
+            conn.send(("written", layout.fonts, report.items))
+        conn.send(("exit",))
+    except BaseException as exc:
+        report_failure(conn, exc)
+    finally:
+        conn.close()

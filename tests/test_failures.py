@@ -1,0 +1,213 @@
+"""Failures that are not the book's: every one explained in one line, exit status 1, earlier
+outputs untouched; a bug keeps its traceback.
+
+The faults are real: a layout worker killed with SIGKILL (as the out-of-memory killer
+does), a full file system and a read-only one (tmpfs mounts, which need root: CI runs as
+root), an output path that is a file. Template mistakes, which are the author's, are
+``path:line`` diagnostics from build and from check.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from msl_book.renderers.pdf import layout as pdf_layout
+
+from conftest import make_book, run_cli
+
+UNTOUCHED = "earlier outputs were left as they were"
+TITLEPAGE = "templates/partials/titlepage.html.j2"
+
+
+def _earlier_outputs(out: Path) -> dict[str, bytes]:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tiny.pdf").write_bytes(b"%PDF-1.7 an earlier build")
+    (out / "tiny.epub").write_bytes(b"PK an earlier build")
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.fixture
+def in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "150")  # the fixture book in four parts
+
+
+def _in_the_second_chapter(action):
+    real = pdf_layout.lay_out
+
+    def lay_out(html: str, *args, **kwargs):
+        if "Second Chapter" in html and "First Chapter</span>" not in html:
+            action()
+        return real(html, *args, **kwargs)
+
+    return lay_out
+
+
+def test_a_worker_killed_by_the_system_is_explained(tmp_path, monkeypatch, in_parts):
+    monkeypatch.setattr(
+        pdf_layout, "lay_out", _in_the_second_chapter(lambda: os.kill(os.getpid(), signal.SIGKILL))
+    )
+    project, out = make_book(tmp_path), tmp_path / "out"
+    before = _earlier_outputs(out)
+    result = run_cli("build", str(project), "--output", str(out))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "msl-book: build failed: laying out part 3 of 4 (Chapter 2: Second Chapter) failed: the process "
+        f"was killed by SIGKILL, which the system sends when it runs out of memory; {UNTOUCHED}"
+    ]
+    assert _files(out) == before
+
+
+def test_a_worker_out_of_memory_is_explained(tmp_path, monkeypatch, in_parts):
+    def exhausted() -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(pdf_layout, "lay_out", _in_the_second_chapter(exhausted))
+    project, out = make_book(tmp_path), tmp_path / "out"
+    result = run_cli("build", str(project), "--output", str(out), "--format", "pdf")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "msl-book: build failed: laying out part 3 of 4 (Chapter 2: Second Chapter) failed: "
+        f"it ran out of memory; {UNTOUCHED}"
+    ]
+
+
+def test_a_bug_in_a_worker_keeps_its_traceback(tmp_path, monkeypatch, in_parts):
+    def bug() -> None:
+        raise ZeroDivisionError("a bug in msl-book")
+
+    monkeypatch.setattr(pdf_layout, "lay_out", _in_the_second_chapter(bug))
+    project = make_book(tmp_path)
+    with pytest.raises(RuntimeError) as failure:
+        run_cli("build", str(project), "--output", str(tmp_path / "out"), "--format", "pdf")
+    message = str(failure.value)
+    assert message.startswith("laying out part 3 of 4 (Chapter 2: Second Chapter) failed:\nTraceback")
+    assert message.rstrip().endswith("ZeroDivisionError: a bug in msl-book")
+
+
+def test_the_process_joining_the_parts_killed_by_the_system(tmp_path, monkeypatch, in_parts):
+    from msl_book.renderers.pdf import merge
+
+    monkeypatch.setattr(merge, "merge", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    project, out = make_book(tmp_path), tmp_path / "out"
+    before = _earlier_outputs(out)
+    result = run_cli("build", str(project), "--output", str(out))
+    assert result.err.splitlines() == [
+        "msl-book: build failed: joining the parts of tiny.pdf failed: the process was killed by SIGKILL, "
+        f"which the system sends when it runs out of memory; {UNTOUCHED}"
+    ]
+    assert result.code == 1
+    assert _files(out) == before
+
+
+def test_an_output_path_that_is_a_file(tmp_path):
+    project = make_book(tmp_path)
+    taken = tmp_path / "taken"
+    taken.write_text("not a directory", encoding="utf-8")
+    result = run_cli("build", str(project), "--output", str(taken))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"msl-book: build failed: cannot write the outputs to {taken}: it is a file, not a directory; {UNTOUCHED}"
+    ]
+    assert taken.read_text(encoding="utf-8") == "not a directory"
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[callable]:
+    """Mount small tmpfs file systems (root only); unmounted afterwards."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    mounted: list[Path] = []
+
+    def mount(name: str, options: str) -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], check=True)
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", str(point)], check=False)
+
+
+def test_a_full_disk_leaves_the_earlier_outputs(tmp_path, tmpfs):
+    project = make_book(tmp_path)
+    disk = tmpfs("disk", "size=6m")
+    out = disk / "dist"
+    assert (
+        run_cli("build", str(project), "--output", str(out)).code == 0
+    )  # 2.2 MB, 4.4 MB while the EPUB is normalised: fits once
+    before = _files(out)
+    (project / "chapters" / "02-second.md").write_text(
+        "---\ntitle: Second Chapter\n---\nChanged, so the build runs again.\n", encoding="utf-8"
+    )
+    result = run_cli("build", str(project), "--output", str(out))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"msl-book: build failed: cannot write the outputs to {out}: no space left on the device; {UNTOUCHED}"
+    ]
+    assert _files(out) == before  # no staging directory left behind either
+
+
+def test_a_full_disk_while_parts_are_joined(tmp_path, tmpfs, in_parts):
+    project = make_book(tmp_path)
+    out = tmpfs("disk", "size=300k") / "dist"  # the parts (211 KB) fit, their join (207 KB) does not
+    result = run_cli("build", str(project), "--output", str(out), "--format", "pdf")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"msl-book: build failed: cannot write the outputs to {out}: no space left on the device; {UNTOUCHED}"
+    ]
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_read_only_output_directory(tmp_path, tmpfs):
+    project = make_book(tmp_path)
+    out = tmpfs("readonly", "ro,size=1m")
+    result = run_cli("build", str(project), "--output", str(out))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"msl-book: build failed: cannot write the outputs to {out}: the file system is read-only; {UNTOUCHED}"
+    ]
+
+
+# -- template mistakes are the author's: path:line ----------------------------------------------
+
+THEIR_TITLEPAGE = """{# A book's own title page #}
+<section class="titlepage" id="titlepage">
+<h1 class="title">{{ config.title }}</h1>
+<p class="authors">{{ config.author_list }}</p>
+</section>
+"""
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_an_undefined_variable_in_a_template_is_located(tmp_path, command):
+    project = make_book(tmp_path, {TITLEPAGE: THEIR_TITLEPAGE})
+    result = run_cli(
+        command, str(project), *(["--output", str(tmp_path / "out")] if command == "build" else [])
+    )
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"{TITLEPAGE}:4: template error: 'msl_book.schema.BookConfig object' has no attribute 'author_list'",
+        f"msl-book: {command} failed: 1 error",
+    ]
+    assert "Traceback" not in result.err
+
+
+def test_an_exception_in_a_template_is_located(tmp_path):
+    project = make_book(tmp_path, {TITLEPAGE: "<section>\n{{ (config.title | length) // 0 }}\n</section>\n"})
+    result = run_cli("build", str(project), "--output", str(tmp_path / "out"))
+    assert result.err.splitlines() == [
+        f"{TITLEPAGE}:2: template error: ZeroDivisionError: integer division or modulo by zero",
+        "msl-book: build failed: 1 error",
+    ]
