@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -27,6 +28,13 @@ class Built:
     epub: Path
     out: Path
 
+    @functools.cached_property
+    def page_texts(self) -> list[str]:
+        """The text of every PDF page, as pypdf extracts it (slow: extracted once)."""
+        from pypdf import PdfReader
+
+        return [page.extract_text() or "" for page in PdfReader(self.pdf).pages]
+
 
 @pytest.fixture(scope="session")
 def handbook(tmp_path_factory: pytest.TempPathFactory) -> Built:
@@ -45,14 +53,14 @@ class GeneratedBook:
 
 @pytest.fixture(scope="session")
 def generated_book(tmp_path_factory: pytest.TempPathFactory) -> GeneratedBook:
-    """An 80-page book from the benchmark's generator (bench/generate.py: footnotes, page
+    """A 48-page book from the benchmark's generator (bench/generate.py: footnotes, page
     references back and forth, figures, tables, a glossary), its PDF laid out in one piece."""
     import subprocess
     import sys
 
     project = tmp_path_factory.mktemp("generated") / "book"
     subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "generate.py"), str(project), "--pages", "80"], check=True
+        [sys.executable, str(ROOT / "bench" / "generate.py"), str(project), "--pages", "40"], check=True
     )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MSL_BOOK_PART_CHARS", "100000000")

@@ -175,7 +175,7 @@ def test_unchanged_inputs_do_no_layout(tmp_path, counted_layouts):
 )
 def test_a_change_to_what_the_build_used_rebuilds(tmp_path, counted_layouts, monkeypatch, change):
     project = make_book(tmp_path)
-    options = BuildOptions()
+    options = BuildOptions(formats=("pdf",))  # the record is the same for every format
     build(project, options)
     if change == "chapter":
         (project / SECOND).write_text("---\ntitle: Second Chapter\n---\nChanged.\n", encoding="utf-8")
@@ -191,9 +191,9 @@ def test_a_change_to_what_the_build_used_rebuilds(tmp_path, counted_layouts, mon
         (project / "templates" / "partials").mkdir(parents=True)
         (project / "templates" / "partials" / "glossary.html.j2").write_text("<dl></dl>\n", encoding="utf-8")
     elif change == "output deleted":
-        (project / "dist" / "tiny.epub").unlink()
+        (project / "dist" / "tiny.pdf").unlink()
     elif change == "other options":
-        options = BuildOptions(formats=("pdf",))
+        options = BuildOptions(formats=("pdf",), editions=("print",))
     elif change == "msl-book code":
         monkeypatch.setattr(cache, "code_fingerprint", lambda: "a newer msl-book")
     result = build(project, options)

@@ -20,8 +20,8 @@ def reader(handbook):
 
 
 @pytest.fixture(scope="module")
-def pages_text(reader):
-    return [re.sub(r"\s+", " ", page.extract_text() or "") for page in reader.pages]
+def pages_text(handbook):
+    return [re.sub(r"\s+", " ", text) for text in handbook.page_texts]
 
 
 @pytest.fixture(scope="module")

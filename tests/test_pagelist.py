@@ -28,7 +28,7 @@ def epub(handbook):
 def pdf_pages(handbook):
     reader = PdfReader(handbook.pdf)
     # cross-references print "(page N)" after the link text; the EPUB has no such text
-    texts = [re.sub(r"\(page\s\S+\)", " ", page.extract_text() or "") for page in reader.pages]
+    texts = [re.sub(r"\(page\s\S+\)", " ", text) for text in handbook.page_texts]
     return {label: _words(text) for label, text in zip(reader.page_labels, texts, strict=True)}
 
 

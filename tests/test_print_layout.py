@@ -12,6 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from msl_book.build import BuildOptions, build
+from msl_book.errors import Report
+from msl_book.pipeline import prepare
+from msl_book.renderers.pdf import layout as pdf_layout
+from msl_book.renderers.pdf.html import print_html, print_meta
 
 from conftest import ROOT, make_book
 
@@ -35,7 +39,7 @@ class Pdf:
 @pytest.fixture(scope="module")
 def pdf(handbook) -> Pdf:
     reader = PdfReader(handbook.pdf)
-    return Pdf(reader, [page.extract_text() or "" for page in reader.pages], reader.page_labels)
+    return Pdf(reader, handbook.page_texts, reader.page_labels)
 
 
 def _lines(text: str) -> list[str]:
@@ -76,13 +80,23 @@ def test_running_heads_show_book_title_on_versos_and_chapter_on_rectos(pdf):
     assert "WHY THE MSL ROLE MATTERS NOW" not in texts[start]
 
 
-def test_blank_pages_carry_no_running_head_or_folio(pdf):
-    texts = pdf.texts
-    blanks = [i for i, t in enumerate(texts) if i > 0 and not t.strip()]
-    assert blanks, "chapters open on rectos, so some versos are blank"
-    for i in blanks:
-        assert i % 2 == 1  # a verso: odd index = even physical page
-        assert not pdf.reader.pages[i].extract_text().strip()
+def test_blank_pages_carry_no_running_head_or_folio(tmp_path):
+    """The pages WeasyPrint leaves blank (a verso before a chapter that opens on a recto)
+    print nothing, while the pages around them print their folios."""
+    project = make_book(tmp_path)
+    report = Report()
+    p = prepare(project, report)
+    html = print_html(p.model, p.env, print_meta(p.book, p.modified, "screen", None))
+    layout = pdf_layout.lay_out(html, p.book.root, p.theme, p.book.config.page_size, "screen", report)
+    pdf_layout.write_pdf(layout, tmp_path / "book.pdf", "ua-1", b"0" * 32, report)
+    texts = [page.extract_text() or "" for page in PdfReader(tmp_path / "book.pdf").pages]
+    blank = [page.index for page in layout.pages if page.blank]
+    assert blank == [1, 5, 9]  # after the cover, the contents and chapter 2's single page
+    for index in blank:
+        assert texts[index].strip() == "", index
+        assert texts[index + 1].strip(), index + 1
+    assert [layout.pages[i].label for i in blank] == ["ii", "vi", "4"]  # counted, not printed
+    assert _lines(texts[8])[-1] == "3"  # where a body page prints its folio
 
 
 def test_chapters_open_on_right_hand_pages(pdf):
@@ -138,13 +152,14 @@ def _footnote_book(tmp_path, chapters: int = 14):
 def test_every_footnote_lands_on_the_page_of_its_call(tmp_path):
     project = _footnote_book(tmp_path)
     result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
-    texts = [_flat(p.extract_text() or "") for p in PdfReader(result.outputs[0].path).pages]
+    raw = [p.extract_text() or "" for p in PdfReader(result.outputs[0].path).pages]
+    texts = [_flat(t) for t in raw]
     near_bottom = 0
     for n in range(14):
         call = [i for i, t in enumerate(texts) if f"Call number {n} is here" in t]
         body = [i for i, t in enumerate(texts) if f"Note body {n} " in t]
         assert len(call) == 1 and call == body, (n, call, body)
-        lines = _lines(PdfReader(result.outputs[0].path).pages[call[0]].extract_text())
+        lines = _lines(raw[call[0]])
         near_bottom += any(f"Call number {n}" in line for line in lines[-12:])
     assert near_bottom >= 3  # the fixture really puts calls near the foot of a page
 
