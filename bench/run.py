@@ -166,76 +166,62 @@ def pandoc_css(fonts: Path) -> str:
 
 def print_html_worker(project: str, html_out: str) -> None:
     """Write msl-book's print HTML (what build() hands to WeasyPrint) and its PDF settings."""
-    from msl_book.build import _print_meta, identifier, load, modified_time
     from msl_book.errors import Report
-    from msl_book.renderers import pdf
-    from msl_book.templating import environment
-    from msl_book.theme import Theme
+    from msl_book.model import isbn
+    from msl_book.pipeline import prepare
+    from msl_book.renderers.pdf.html import print_html, print_meta
 
-    root = Path(project).resolve()
-    report = Report()
-    book, rbook = load(root, report)
-    meta = _print_meta(book, modified_time(book, report), "screen")
-    Path(html_out).write_text(pdf.print_html(rbook, environment(Theme(root)), meta), "utf-8")
+    prepared = prepare(Path(project).resolve(), Report())
+    book = prepared.book
+    meta = print_meta(book, prepared.modified, "screen", isbn(prepared.identifier))
+    Path(html_out).write_text(print_html(prepared.model, prepared.env, meta), "utf-8")
     settings = {"page_size": book.config.page_size, "standard": book.config.pdf_standard}
-    print(json.dumps({**settings, "identifier": identifier(book)}))
+    print(json.dumps({**settings, "identifier": prepared.identifier}))
 
 
 def weasyprint_worker(project: str, html_file: str, pdf_out: str, settings_json: str) -> None:
-    """WeasyPrint alone, set up exactly as msl_book.renderers.pdf.lay_out/write_pdf set it up
-    (same stylesheets in the same order, fonts, fetcher, tagging and PDF variant), minus
-    msl-book's own work: no page map, no page labels, no log capture. Importing the renderer
-    applies msl-book's fixes to WeasyPrint (renderers/weasyprint_fixes.py) here too: without
-    them the same HTML lays out into a different document (far more pages), so their cost
-    stays in D; the JSON lists them under "patched"."""
+    """WeasyPrint alone, set up exactly as msl_book.renderers.pdf.layout's lay_out/write_pdf
+    set it up (same stylesheets in the same order, fonts, fetcher, tagging and PDF variant),
+    minus msl-book's own work: no page map, no page labels, no log capture. It runs inside
+    msl-book's WeasyPrint fixes (weasyprint_compat.patched): without them the same HTML lays
+    out into a different document (far more pages), so their cost stays in D; the JSON lists
+    them under "patched"."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from msl_book.renderers import pdf
+    from msl_book.renderers.pdf import layout
+    from msl_book.renderers.pdf.fetcher import ProjectFetcher
     from msl_book.theme import Theme
+    from msl_book.weasyprint_compat import FIXES, patched
 
-    patched = _patched_weasyprint()
     settings = json.loads(settings_json)
     root = Path(project).resolve()
     theme = Theme(root)
     html = Path(html_file).read_text("utf-8")
     start = time.perf_counter()
-    fetcher = pdf.ProjectFetcher([root, theme.default], theme)
+    fetcher = ProjectFetcher([root, theme.default], theme)
     fonts = FontConfiguration()
     sheets = [
         CSS(filename=str(p), font_config=fonts, url_fetcher=fetcher) for _, p in theme.stylesheets("pdf")
     ]
-    geometry = pdf.page_geometry_css(settings["page_size"]) + pdf.edition_css("screen")
+    geometry = layout.page_geometry_css(settings["page_size"]) + layout.edition_css("screen")
     sheets.insert(2, CSS(string=geometry, font_config=fonts))
-    document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
-        stylesheets=sheets, font_config=fonts
-    )
+    with patched():
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=sheets, font_config=fonts
+        )
     rendered = time.perf_counter()
     options: dict[str, object] = {
         "pdf_identifier": hashlib.md5(settings["identifier"].encode()).hexdigest().encode(),
         "pdf_tags": True,
     }
-    if variant := pdf.VARIANTS[settings["standard"]]:
+    if variant := layout.VARIANTS[settings["standard"]]:
         options["pdf_variant"] = variant
-    document.write_pdf(target=pdf_out, **options)
+    with patched():
+        document.write_pdf(target=pdf_out, **options)
     written = time.perf_counter()
-    print(json.dumps({"render": rendered - start, "write": written - rendered, "patched": patched}))
-
-
-def _patched_weasyprint() -> list[str]:
-    """Functions in WeasyPrint's modules and classes that msl-book code has replaced."""
-
-    def ours(value: object) -> bool:
-        return callable(value) and str(getattr(value, "__module__", "")).startswith("msl_book")
-
-    found = set()
-    for name, module in list(sys.modules.items()):
-        if name.startswith("weasyprint"):
-            for attr, value in vars(module).items():
-                members = vars(value).items() if isinstance(value, type) else ()
-                found |= {f"{name}.{attr}"} if ours(value) else set()
-                found |= {f"{name}.{attr}.{sub}" for sub, member in members if ours(member)}
-    return sorted(found)
+    fixes = [fix.name for fix in FIXES]
+    print(json.dumps({"render": rendered - start, "write": written - rendered, "patched": fixes}))
 
 
 WORKERS = {"print-html": print_html_worker, "weasyprint": weasyprint_worker}

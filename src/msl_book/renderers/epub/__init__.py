@@ -15,6 +15,7 @@ from ebooklib import epub
 
 from ...cover import cover_bytes, cover_name
 from ...document import BookModel
+from ...links import Links
 from ...model import isbn
 from ...pagemap import PageMap
 from ...paths import IMAGE_TYPES
@@ -83,12 +84,12 @@ class EpubRenderer:
 
 
 def _ncx_toc(model: BookModel) -> list[object]:
+    """The NCX's table of contents: chapters and their ## sections, linked from the package."""
+    links = Links(model, {section: f"text/{name}" for section, name in document_names(model).items()})
     entries: list[object] = []
-    names = document_names(model)
     for ch in model.chapters:
-        name = f"text/{names[ch.id]}"
-        link = epub.Link(name, ch.full_title, f"ncx-{ch.id}")
-        sections = [epub.Link(f"{name}#{h.id}", h.text, f"ncx-{h.id}") for h in ch.headings if h.level == 2]
+        link = epub.Link(links.href(ch.id), ch.full_title, f"ncx-{ch.id}")
+        sections = [epub.Link(links.href(h.id), h.text, f"ncx-{h.id}") for h in ch.headings if h.level == 2]
         entries.append((link, sections) if sections and ch.role.numbered else link)
     return entries
 
