@@ -209,3 +209,32 @@ def test_help_does_not_import_the_renderers():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.splitlines()[-1] == "[]"
+
+
+def test_another_book_built_into_the_same_folder_is_not_taken_from_the_record(tmp_path, counted_layouts):
+    first = make_book(tmp_path / "a")
+    second = make_book(tmp_path / "b", {"book.yaml": (first / "book.yaml").read_text(encoding="utf-8")})
+    out = tmp_path / "out"
+    build(first, BuildOptions(output=out, formats=("pdf",)))
+    assert build(second, BuildOptions(output=out, formats=("pdf",))).cached is False
+    assert len(counted_layouts) == 2
+
+
+def test_a_new_version_of_any_library_changes_the_record(monkeypatch):
+    from importlib import metadata
+
+    cache.code_fingerprint.cache_clear()
+    before = cache.code_fingerprint()
+    real = metadata.Distribution.version
+    monkeypatch.setattr(
+        metadata.Distribution,
+        "version",
+        property(lambda d: "99.0" if d.metadata["Name"] == "pyphen" else real.fget(d)),
+    )
+    cache.code_fingerprint.cache_clear()
+    try:
+        assert cache.code_fingerprint() != before  # pyphen: a dependency of a dependency
+    finally:
+        monkeypatch.undo()
+        cache.code_fingerprint.cache_clear()
+    assert cache.code_fingerprint() == before

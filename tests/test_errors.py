@@ -166,3 +166,19 @@ def test_css_that_weasyprint_ignores_is_a_warning_and_fatal_with_strict(tmp_path
     ]
     strict = run_cli("build", str(project), "--format", "pdf", "--strict", "--output", str(tmp_path / "b"))
     assert strict.code == 1
+
+
+def test_a_chapter_id_that_the_epub_uses_for_its_own_documents_is_refused(tmp_path):
+    third = "chapters/03-third.md"
+    project = make_book(
+        tmp_path,
+        {
+            "book.yaml": "title: T\nauthors: [A]\nlanguage: en\n",  # every chapters/*.md, sorted
+            third: "---\ntitle: Third\nid: nav\n---\nText.\n",
+        },
+    )
+    result = run_cli("build", str(project), "--output", str(tmp_path / "out"))
+    assert result.err.splitlines() == [
+        f"{third}:3: id 'nav' is reserved for generated content; choose another",
+        "msl-book: build failed: 1 error",
+    ]

@@ -73,12 +73,14 @@ def test_a_worker_out_of_memory_is_explained(tmp_path, monkeypatch, in_parts):
 
     monkeypatch.setattr(pdf_layout, "lay_out", _in_the_second_chapter(exhausted))
     project, out = make_book(tmp_path), tmp_path / "out"
+    before = _earlier_outputs(out)
     result = run_cli("build", str(project), "--output", str(out), "--format", "pdf")
     assert result.code == 1
     assert result.err.splitlines() == [
         "msl-book: build failed: laying out part 3 of 4 (Chapter 2: Second Chapter) failed: "
         f"it ran out of memory; {UNTOUCHED}"
     ]
+    assert _files(out) == before
 
 
 def test_a_bug_in_a_worker_keeps_its_traceback(tmp_path, monkeypatch, in_parts):
@@ -160,14 +162,27 @@ def test_a_full_disk_leaves_the_earlier_outputs(tmp_path, tmpfs):
 
 
 def test_a_full_disk_while_parts_are_joined(tmp_path, tmpfs, in_parts):
+    from msl_book.build import BuildOptions, build
+    from msl_book.errors import Failure
+    from msl_book.renderers.pdf import merge
+
     project = make_book(tmp_path)
     out = tmpfs("disk", "size=300k") / "dist"  # the parts (211 KB) fit, their join (207 KB) does not
-    result = run_cli("build", str(project), "--output", str(out), "--format", "pdf")
-    assert result.code == 1
-    assert result.err.splitlines() == [
-        f"msl-book: build failed: cannot write the outputs to {out}: no space left on the device; {UNTOUCHED}"
-    ]
-    assert not out.exists() or list(out.iterdir()) == []
+    joined: list[Path] = []
+    real = merge.merge
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(merge, "merge", lambda files, *rest: (joined.extend(files), real(files, *rest)))
+    said: list[str] = []
+    try:
+        with pytest.raises(Failure) as failure:
+            build(project, BuildOptions(output=out, formats=("pdf",)), said.append)
+    finally:
+        monkeypatch.undo()
+    assert (
+        str(failure.value) == f"cannot write the outputs to {out}: no space left on the device; {UNTOUCHED}"
+    )
+    assert "Joining 4 parts" in said  # every part was written: the join is what did not fit
+    assert list(out.iterdir()) == []
 
 
 def test_a_read_only_output_directory(tmp_path, tmpfs):
@@ -211,3 +226,67 @@ def test_an_exception_in_a_template_is_located(tmp_path):
         f"{TITLEPAGE}:2: template error: ZeroDivisionError: integer division or modulo by zero",
         "msl-book: build failed: 1 error",
     ]
+
+
+def test_a_worker_killed_while_it_waits_for_its_numbers(tmp_path, monkeypatch, in_parts):
+    """A kept part's process holds its pages while it waits: the out-of-memory killer's
+    likeliest victim."""
+    import multiprocessing
+
+    from msl_book.renderers.pdf.parts.plan import Plan
+
+    numbers = Plan.numbers
+
+    def kill_the_waiting_workers_first(self):
+        for process in multiprocessing.active_children():
+            process.kill()
+            process.join()
+        return numbers(self)
+
+    monkeypatch.setattr(Plan, "numbers", kill_the_waiting_workers_first)
+    project, out = make_book(tmp_path), tmp_path / "out"
+    before = _earlier_outputs(out)
+    result = run_cli("build", str(project), "--output", str(out), "--format", "pdf")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "msl-book: build failed: laying out part 1 of 4 (the front matter) failed: the process was killed "
+        f"by SIGKILL, which the system sends when it runs out of memory; {UNTOUCHED}"
+    ]
+    assert _files(out) == before
+
+
+def test_a_failure_in_a_worker_is_the_same_line_as_in_one_piece(tmp_path, monkeypatch, in_parts):
+    from importlib import metadata
+
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "71.0" if name == "weasyprint" else real(name))
+    result = run_cli("build", str(make_book(tmp_path)), "--output", str(tmp_path / "out"), "--format", "pdf")
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "msl-book: build failed: msl-book corrects weasyprint 70.0 in places and was not checked against "
+        "weasyprint 71.0: install weasyprint==70.0 (pip install 'weasyprint==70.0')"
+    ]
+
+
+def test_a_template_whose_output_is_not_xhtml_is_located(tmp_path):
+    project = make_book(tmp_path, {TITLEPAGE: "<section>\n<h1>{{ config.title }}\n</section>\n"})
+    result = run_cli("build", str(project), "--output", str(tmp_path / "out"))
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0].startswith(
+        "templates/print/book.html.j2: template output is not well-formed XHTML: "
+        "Opening and ending tag mismatch: h1"
+    ), lines
+    assert lines[1:] == ["msl-book: build failed: 1 error"]
+
+
+def test_a_bug_in_code_a_template_calls_keeps_its_traceback(tmp_path, monkeypatch):
+    """The exception is raised in msl-book's own code (here: a fragment that is None), which
+    the template called: a bug, not the template's mistake."""
+    from msl_book import xhtml
+    from msl_book.build import BuildOptions, build
+    from msl_book.renderers.markup import Writer
+
+    monkeypatch.setattr(Writer, "_prepared", lambda self, root, chapter: xhtml.serialize(None))
+    with pytest.raises(AttributeError, match="'NoneType' object has no attribute 'iter'"):
+        build(make_book(tmp_path), BuildOptions(output=tmp_path / "out", formats=("epub",)))

@@ -172,3 +172,29 @@ def test_accessibility_metadata_of_the_handbook(opf):
     assert ("schema:accessibilityFeature", "alternativeText") in metas
     assert ("schema:accessibilityHazard", "none") in metas
     assert ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA") in metas
+
+
+def test_links_in_questions_shown_in_the_answer_key_point_into_their_chapter(tmp_path):
+    """The answer key repeats each question in its own document: a link in a question leads
+    back into the question's chapter, not to an id the answer key does not have."""
+    from msl_book.build import BuildOptions, build
+
+    from conftest import make_book
+
+    chapter = (
+        "---\ntitle: Second Chapter\nquestions:\n"
+        "  - question: What does [the alpha section](#sec-alpha) say?\n    answer: See [it](#sec-alpha).\n"
+        "---\nText.\n"
+    )
+    project = make_book(tmp_path, {"chapters/02-second.md": chapter})
+    result = build(project, BuildOptions(formats=("epub",), output=tmp_path / "out"))
+    with zipfile.ZipFile(result.outputs[0].path) as z:
+        answers = etree.fromstring(z.read("EPUB/text/answers.xhtml"))
+        second = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    hrefs = [a.get("href") for a in answers.iter(f"{{{NS['x']}}}a") if "alpha" in "".join(a.itertext())]
+    assert hrefs == ["first.xhtml#sec-alpha"]
+    links = [a.get("href") for a in second.iter(f"{{{NS['x']}}}a") if "alpha" in "".join(a.itertext())]
+    assert links == ["first.xhtml#sec-alpha"]
+    assert [a.get("href") for a in answers.iter(f"{{{NS['x']}}}a") if a.text == "it"] == [
+        "first.xhtml#sec-alpha"
+    ]

@@ -10,10 +10,10 @@ docs/upstream/ give the same reproducers as standalone scripts.
 from __future__ import annotations
 
 import collections
+import inspect
 import io
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pydyf
 import pytest
@@ -43,23 +43,62 @@ def _pages_with(document: object, text: str, footnote_area: bool = False) -> lis
 
 
 def test_every_fix_has_a_report_and_two_tests():
-    names = {fix.name for fix in FIXES}
-    assert len(names) == len(FIXES) == 6
-    source = Path(__file__).read_text(encoding="utf-8")
+    """A fix is listed below with its two tests (the second marked upstream_bug), and its
+    report in docs/upstream/ has a reproducer, the expected and the actual result."""
+    assert set(REPRODUCERS) == {fix.name for fix in FIXES}
     for fix in FIXES:
-        assert fix.upstream.startswith("docs/upstream/"), fix.name
-        report = fix.upstream.split()[0]
-        text = (ROOT / report).read_text(encoding="utf-8")
+        fixed, bug = REPRODUCERS[fix.name]
+        assert not any(m.name == "upstream_bug" for m in getattr(fixed, "pytestmark", [])), fix.name
+        assert any(m.name == "upstream_bug" for m in getattr(bug, "pytestmark", [])), fix.name
+        assert f'without={{"{fix.name}"}}' in inspect.getsource(bug), fix.name
+        text = (ROOT / fix.upstream.split()[0]).read_text(encoding="utf-8")
         for heading in ("## Reproducer", "## Expected", "## Actual"):
-            assert heading in text, (report, heading)
-        assert source.count(f'without={{"{fix.name}"}}') >= 1, fix.name
+            assert heading in text, (fix.upstream, heading)
 
 
-def test_patches_are_only_installed_inside_the_context():
-    before = pydyf.PDF.page_references
-    with patched():
-        assert pydyf.PDF.page_references is not before
-    assert pydyf.PDF.page_references is before
+def _replaced() -> dict[tuple[int, str], object]:
+    """Every attribute any fix or the parts hooks replace, as it is now."""
+    from msl_book.weasyprint_compat.parts import PartState, part_patch
+
+    hooks = part_patch(PartState(None, {}, {}))
+    return {
+        (id(owner), name): getattr(owner, name)
+        for patch in (*FIXES, hooks)
+        for owner, name, _ in patch.replacements
+    }
+
+
+def test_patches_are_installed_inside_the_context_only():
+    from msl_book.weasyprint_compat.parts import PartState, part_patch
+
+    before = _replaced()
+    with patched(extra=[part_patch(PartState(None, {}, {}))]):
+        inside = _replaced()
+        with pytest.raises(RuntimeError, match="does not nest"), patched():
+            pass
+    assert all(inside[key] is not value for key, value in before.items())
+    assert _replaced() == before
+
+
+def test_patches_are_removed_after_an_exception_and_a_failed_install():
+    from msl_book.weasyprint_compat.patch import Patch
+
+    before = _replaced()
+    with pytest.raises(ZeroDivisionError), patched():
+        raise ZeroDivisionError
+    assert _replaced() == before
+
+    def broken(_original):
+        raise ValueError("cannot make the replacement")
+
+    halfway = Patch(
+        "broken", "", "", ((pydyf.PDF, "add_page", lambda _o: lambda *_a: None), (pydyf.PDF, "write", broken))
+    )
+    writes = (pydyf.PDF.add_page, pydyf.PDF.write)
+    with pytest.raises(ValueError, match="cannot make"), patched(extra=[halfway]):
+        pass
+    assert _replaced() == before
+    assert (pydyf.PDF.add_page, pydyf.PDF.write) == writes
 
 
 def test_another_weasyprint_version_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch):
@@ -302,3 +341,31 @@ def test_fonts_subset_by_fonttools_keep_their_timestamp(monkeypatch: pytest.Monk
 def test_weasyprint_stamps_fonts_subset_by_fonttools_with_the_time(monkeypatch: pytest.MonkeyPatch):
     first, second = _font_timestamps(without={"font-subsets"}, monkeypatch=monkeypatch)
     assert second - first == 100_000_000
+
+
+REPRODUCERS = {
+    "footnote-area": (
+        test_a_footnote_that_fits_stays_on_its_page,
+        test_weasyprint_moves_a_footnote_that_fits,
+    ),
+    "first-word": (
+        test_a_line_breaks_at_its_last_space_before_an_element_that_does_not_fit,
+        test_weasyprint_hyphenates_the_first_word_alone,
+    ),
+    "target-counters": (
+        test_a_forward_reference_is_made_twice_and_a_backward_one_once,
+        test_weasyprint_makes_pages_with_references_three_times,
+    ),
+    "tagged-write": (
+        test_tagged_pdf_builds_the_page_references_once,
+        test_pydyf_rebuilds_the_page_references_for_every_tag,
+    ),
+    "carried-footnotes": (
+        test_a_carried_footnote_is_printed_once_on_the_next_page,
+        test_weasyprint_loses_or_repeats_carried_footnotes,
+    ),
+    "font-subsets": (
+        test_fonts_subset_by_fonttools_keep_their_timestamp,
+        test_weasyprint_stamps_fonts_subset_by_fonttools_with_the_time,
+    ),
+}

@@ -73,12 +73,13 @@ def build(
     project = project.resolve()
     out_dir = (options.output or project / "dist").resolve()
     key = cache.options_key(
+        project,
         {
             "formats": list(options.formats),
             "editions": list(options.editions),
             "pdf_standard": options.pdf_standard,
             "strict": options.strict,
-        }
+        },
     )
     if not options.force and (hit := cache.lookup(out_dir, key)):
         cached, warnings = hit
@@ -114,17 +115,7 @@ def _render(
 ) -> BuildResult:
     rendered: list[Rendered] = []
     with outputs.staging(out_dir) as staging:
-        job = Job(
-            prepared.model,
-            prepared.theme,
-            prepared.env,
-            prepared.identifier,
-            prepared.modified,
-            prepared.book.output_name,
-            staging,
-            report,
-            say,
-        )
+        job = Job(prepared, staging, report, say)
         try:
             page_map = None
             for renderer in renderers(options, prepared.book):

@@ -12,6 +12,7 @@ everything: layout is the expensive step and cannot be split up.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -101,9 +102,13 @@ def system_libraries() -> list[str]:
     return sorted(found)
 
 
-def options_key(options: dict[str, object]) -> str:
-    """The build options and the environment that change the outputs."""
-    return json.dumps({**options, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH")}, sort_keys=True)
+ENVIRONMENT = ("SOURCE_DATE_EPOCH", "MSL_BOOK_PART_CHARS")  # variables that change the outputs
+
+
+def options_key(project: Path, options: dict[str, object]) -> str:
+    """The book, the build options and the environment that change the outputs."""
+    environment = {name: os.environ.get(name) for name in ENVIRONMENT}
+    return json.dumps({"project": str(project), **options, **environment}, sort_keys=True)
 
 
 def _listing(directory: Path) -> list[str]:
@@ -157,5 +162,9 @@ def record(
         "warnings": warnings,
     }
     tmp = out_dir / f"{CACHE_NAME}.tmp"
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, out_dir / CACHE_NAME)
+    try:
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, out_dir / CACHE_NAME)
+    except OSError:  # the outputs are written: without the record, the next build redoes them
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

@@ -39,7 +39,8 @@ class Kind(StrEnum):
 
     @property
     def paged(self) -> bool:
-        """A reference to it gets the target's page number in print."""
+        """A reference to it reads as a cross-reference to a place in the book (which print
+        follows with the page it is on); terms, questions and answers are links of their own."""
         return self in (Kind.CHAPTER, Kind.SECTION, Kind.FIGURE, Kind.TABLE, Kind.OTHER)
 
 
@@ -126,7 +127,7 @@ class Section:
     number: str | None  # "3" for chapters, "A" for appendices
     label: str  # "Chapter 3", "Appendix A" or ""
     source: Sources | None  # None for generated sections
-    body_start: bool = False  # the first chapter: arabic page numbers start here
+    body_start: bool = False  # the first chapter: where the body matter starts
     body: Fragment | None = None
     headings: list[Heading] = field(default_factory=list)
     objectives: list[Fragment] = field(default_factory=list)
@@ -179,9 +180,6 @@ class BookModel:
     def chapters(self) -> list[Section]:
         """The sections in reading order (templates say ``book.chapters``)."""
         return self.sections
-
-    def section(self, section_id: str) -> Section:
-        return next(s for s in self.sections if s.id == section_id)
 
     @property
     def authored(self) -> list[Section]:

@@ -36,6 +36,8 @@ UNTOUCHED = "earlier outputs were left as they were"
 
 def failure(exc: OSError, out_dir: Path) -> Failure:
     reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    if exc.errno == errno.ENOTDIR and not (out_dir.exists() and not out_dir.is_dir()):
+        reason = "a folder on its path is a file"
     return Failure(f"cannot write the outputs to {out_dir}: {reason}; {UNTOUCHED}")
 
 
@@ -71,12 +73,15 @@ def staging(out_dir: Path) -> Iterator[Path]:
 
 def publish(files: list[Path], out_dir: Path) -> list[Path]:
     """Move the staged files into the output directory (a rename: nothing is half written)."""
-    moved = []
+    moved: list[Path] = []
     for file in files:
         dest = out_dir / file.name
         try:
             os.replace(file, dest)
         except OSError as exc:
-            raise failure(exc, out_dir) from None
+            reason = _REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+            done = ", ".join(p.name for p in moved)
+            kept = f"{done} replaced, the others left as they were" if moved else UNTOUCHED
+            raise Failure(f"cannot write the outputs to {out_dir}: {reason}; {kept}") from None
         moved.append(dest)
     return moved

@@ -12,9 +12,13 @@ from pathlib import Path
 from types import TracebackType
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from lxml import etree
 
 from .errors import BookError, Diagnostic, Report
 from .theme import Theme
+from .xhtml import parse_document
+
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def environment(theme: Theme) -> Environment:
@@ -46,6 +50,19 @@ def render(env: Environment, name: str, **context: object) -> str:
         raise BookError([Diagnostic(where[0], where[1], f"template error: {message}")]) from None
 
 
+def render_document(env: Environment, name: str, **context: object) -> etree._Element:
+    """Render template ``name`` and parse the result: a template whose output is not
+    well-formed XHTML (an unclosed element) is reported at that template."""
+    text = render(env, name, **context)
+    try:
+        return parse_document(text)
+    except etree.XMLSyntaxError as exc:
+        template = env.get_template(name)
+        shown = template_path(template.filename, env) if template.filename else f"templates/{name}"
+        message = f"template output is not well-formed XHTML: {exc.msg} (line {exc.lineno} of the output)"
+        raise BookError([Diagnostic(shown, 0, message)]) from None
+
+
 def check_templates(env: Environment, report: Report) -> None:
     """Compile every template so a syntax error is reported with its file and line."""
     for name in sorted(env.list_templates(extensions=["j2"])):
@@ -66,14 +83,18 @@ def _syntax(exc: TemplateSyntaxError, env: Environment, name: str | None = None)
 
 def _innermost_template(tb: TracebackType | None, env: Environment) -> tuple[str, int] | None:
     """The template file and line the exception was raised in (Jinja2 rewrites the
-    traceback so that template frames carry the template's own lines)."""
+    traceback so that template frames carry the template's own lines); None when it was
+    raised in msl-book's own code that the template called: that is a bug."""
     found = None
+    ours_after = False
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith(".j2") and template_path(filename, env) != filename:
-            found = (template_path(filename, env), tb.tb_lineno)
+            found, ours_after = (template_path(filename, env), tb.tb_lineno), False
+        elif Path(filename).resolve().is_relative_to(_PACKAGE):
+            ours_after = True
         tb = tb.tb_next
-    return found
+    return None if ours_after else found
 
 
 def template_path(filename: str, env: Environment) -> str:

@@ -13,8 +13,20 @@ from ..errors import Report
 from ..markdown import ParsedText
 from ..model import slugify
 
-# Generated ids: authors may not reuse these prefixes.
+# Generated ids: authors may not reuse these prefixes, nor the names of the EPUB's own
+# documents and the print edition's fixed sections as chapter ids.
 GENERATED = re.compile(r"^(fn|fnref|q|ans|term|toc|page)-")
+RESERVED = {
+    "cover",
+    "titlepage",
+    "copyright",
+    "nav",
+    "toc",
+    "landmarks",
+    "landmarks-title",
+    "page-list",
+    "page-list-title",
+}
 
 
 def term_id(term: str, explicit: str | None) -> str:
@@ -29,9 +41,9 @@ def run(model: BookModel, report: Report) -> None:
             first = where.get(ident, "")
             report.error(f"duplicate id '{ident}' (already used at {first})", path, line)
             return
-        if explicit and GENERATED.match(ident):
+        if explicit and (GENERATED.match(ident) or ident in RESERVED):
+            # still registered, so that links to it do not add errors of their own
             report.error(f"id '{ident}' is reserved for generated content; choose another", path, line)
-            return
         model.targets[ident] = target
         where[ident] = f"{path}:{line}" if line else path
 

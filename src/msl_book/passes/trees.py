@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..document import QA, BookModel, Fragment, GlossaryTerm, Heading, Kind, Note, Section, Target
+from ..document import ANSWERS_ID, QA, BookModel, Fragment, GlossaryTerm, Heading, Kind, Note, Section, Target
 from ..errors import Report
 from ..markdown import ParsedText, shared_markdown
 from ..xhtml import element, has_class, local, parse_fragment, q, text_content
@@ -43,7 +43,7 @@ def build(model: BookModel, section: Section, report: Report) -> None:
         qid, aid = f"q-{ch.id}-{i}", f"ans-{ch.id}-{i}"
         label = f"Question {section.number or ''}.{i}".replace(" .", " ")
         model.targets[qid] = Target(qid, ch.id, Kind.QUESTION, label)
-        model.targets[aid] = Target(aid, "answers", Kind.ANSWER, f"Answer {i}")
+        model.targets[aid] = Target(aid, ANSWERS_ID, Kind.ANSWER, f"Answer {i}")
         section.questions.append(QA(i, qid, aid, frag(question), frag(answer)))
     for term, definition in zip(ch.meta.terms, src.definitions, strict=True):
         forms = term.match or [term.term, *([term.abbr] if term.abbr else [])]

@@ -18,6 +18,7 @@ from jinja2 import Environment
 from ..document import BookModel
 from ..errors import Report
 from ..pagemap import PageMap
+from ..pipeline import Prepared
 from ..theme import Theme
 
 Progress = Callable[[str], None]
@@ -27,15 +28,37 @@ Progress = Callable[[str], None]
 class Job:
     """What every renderer of one build gets."""
 
-    model: BookModel
-    theme: Theme
-    env: Environment
-    identifier: str  # the book's identifier (urn:isbn:…, urn:uuid:…)
-    modified: dt.datetime  # the outputs' date (SOURCE_DATE_EPOCH or the book's date)
-    name: str  # the outputs' file name without extension
+    prepared: Prepared  # the resolved book, its theme and templates
     staging: Path  # where outputs are written before they are moved into place
     report: Report
     say: Progress
+
+    @property
+    def model(self) -> BookModel:
+        return self.prepared.model
+
+    @property
+    def theme(self) -> Theme:
+        return self.prepared.theme
+
+    @property
+    def env(self) -> Environment:
+        return self.prepared.env
+
+    @property
+    def identifier(self) -> str:
+        """The book's identifier (urn:isbn:…, urn:uuid:…)."""
+        return self.prepared.identifier
+
+    @property
+    def modified(self) -> dt.datetime:
+        """The outputs' date (SOURCE_DATE_EPOCH or the book's date)."""
+        return self.prepared.modified
+
+    @property
+    def name(self) -> str:
+        """The outputs' file name without extension."""
+        return self.prepared.book.output_name
 
 
 @dataclass
@@ -51,8 +74,6 @@ class Rendered:
 
 
 class Renderer(Protocol):
-    format: str
-
     def render(self, job: Job, page_map: PageMap | None) -> Rendered:
         """Write the output into ``job.staging``; problems go to ``job.report``, and a
         problem that stops the output raises BookError."""

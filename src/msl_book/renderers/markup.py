@@ -21,8 +21,7 @@ from ..xhtml import element, has_class, local, parse_fragment, q, serialize
 
 
 class Writer:
-    def __init__(self, format: str, links: Links, image_url: Callable[[str], str | None], inline_notes: bool):
-        self.format = format
+    def __init__(self, links: Links, image_url: Callable[[str], str | None], inline_notes: bool):
         self.links = links
         self.image_url = image_url  # project path of an image -> its URL in this output
         self.inline_notes = inline_notes
@@ -30,10 +29,13 @@ class Writer:
     def href(self, target: str, current: str | None = None) -> str:
         return self.links.href(target, current)
 
-    def markup(self, fragment: Fragment) -> Markup:
-        tree = self._prepared(fragment.root, fragment.chapter)
+    def markup(self, fragment: Fragment, current: str | None = None) -> Markup:
+        """The fragment as written into the document of section ``current`` (by default the
+        section that owns it; the answer key shows other chapters' questions)."""
+        here = current or fragment.chapter
+        tree = self._prepared(fragment.root, here)
         if self.inline_notes:
-            _inline_notes(tree, fragment.notes, lambda root: self._prepared(root, fragment.chapter))
+            _inline_notes(tree, fragment.notes, lambda root: self._prepared(root, here))
         return Markup(serialize(tree))
 
     def notes(self, section: Section) -> Markup:
@@ -45,7 +47,8 @@ class Writer:
         block.text = "\n"
         block.tail = "\n"
         for note in section.notes:
-            block.append(_aside(note, self._prepared(note.body.root, section.id)))
+            content = self._prepared(note.body.root, section.id)
+            block.append(_aside(note, content, lambda ref: self.links.href(ref, section.id)))
         wrapper.append(block)
         return Markup(serialize(wrapper))
 
@@ -62,7 +65,7 @@ class Writer:
         return tree
 
 
-def _aside(note: Note, content: etree._Element) -> etree._Element:
+def _aside(note: Note, content: etree._Element, href: Callable[[str], str]) -> etree._Element:
     """A pop-up note: its number links back to the call."""
     number = str(note.number)
     aside = element(
@@ -80,7 +83,7 @@ def _aside(note: Note, content: etree._Element) -> etree._Element:
         aside.append(child)
     aside.tail = "\n"
     first = aside[0] if len(aside) else None
-    back = element("a", {"href": f"#{note.ref_id}", "role": "doc-backlink", "class": "backlink"}, number)
+    back = element("a", {"href": href(note.ref_id), "role": "doc-backlink", "class": "backlink"}, number)
     back.tail = " " + ((first.text or "") if first is not None and local(first) == "p" else "")
     if first is not None and local(first) == "p":
         first.text = None

@@ -11,14 +11,13 @@ load and its connection still reloads it.
 from __future__ import annotations
 
 import html
-import mimetypes
-import posixpath
 import socket
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..media import media_type
 from .site import Source
 
 if TYPE_CHECKING:
@@ -51,23 +50,6 @@ RELOAD_SCRIPT = b"""// msl-book preview: reload this page whenever the book is r
   });
 })();
 """
-
-
-MEDIA_TYPES = {
-    ".xhtml": "application/xhtml+xml; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".ttf": "font/ttf",
-    ".otf": "font/otf",
-    ".woff": "font/woff",
-    ".woff2": "font/woff2",
-}
 
 
 class HTTPServer(ThreadingHTTPServer):
@@ -108,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return None
         if path == RELOAD_JS:
-            return self._send(200, MEDIA_TYPES[".js"], RELOAD_SCRIPT, head)
+            return self._send(200, _media_type(RELOAD_JS), RELOAD_SCRIPT, head)
         if path == EVENTS and not head:
             seen = urllib.parse.parse_qs(url.query).get("build", [""])[0]
             return self._events(preview, seen)
@@ -195,8 +177,10 @@ def _read(source: Source | None) -> bytes | None:
 
 
 def _media_type(name: str) -> str:
-    ext = posixpath.splitext(name)[1].lower()
-    return MEDIA_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    """As in the EPUB, with the charset of the text types."""
+    found = media_type(name)
+    text = found.startswith("text/") or found == "application/xhtml+xml"
+    return f"{found}; charset=utf-8" if text else found
 
 
 def _with_reload(document: bytes, build_id: str) -> bytes:

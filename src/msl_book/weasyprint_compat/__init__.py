@@ -8,15 +8,18 @@ it on, and an upstream report in docs/upstream/.
 
 Upgrading WeasyPrint or pydyf is a checklist:
 1. change the versions in pyproject.toml and ``REQUIRED`` below;
-2. run tests/test_weasyprint_compat.py: a fix whose bug is gone upstream shows as an XPASS
-   failure (its unpatched reproducer now passes): delete that fix, its module and its report;
+2. run tests/test_weasyprint_compat.py: a fix whose bug is gone upstream fails its
+   ``upstream_bug`` test (the bug no longer reproduces): delete that fix, its module, its
+   tests and its report;
 3. for the fixes left, compare each replaced function with the new WeasyPrint's (the
-   footnote-area and carried-footnotes fixes are copies of WeasyPrint functions);
+   footnote-area and carried-footnotes fixes are copies of WeasyPrint functions, and the
+   repagination loop in ``parts.py`` continues ``layout_document``'s);
 4. run the whole suite (the parts hooks in ``parts.py`` rely on layout internals).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -36,7 +39,10 @@ FIXES: tuple[Patch, ...] = (
     font_subsets.PATCH,
 )
 
-_installed: list[bool] = []
+# The patches change WeasyPrint for the whole process: one layout or write at a time (the
+# preview never lays out; two builds in threads of one process wait for each other).
+_lock = threading.Lock()
+_here = threading.local()  # set while this thread holds the patches: they do not nest
 
 
 def check_versions() -> None:
@@ -54,18 +60,19 @@ def check_versions() -> None:
 def patched(extra: Collection[Patch] = (), without: Collection[str] = ()) -> Iterator[None]:
     """Install every fix (except those named in ``without``, for tests), then ``extra``."""
     check_versions()
-    if _installed:
-        raise RuntimeError("WeasyPrint patches are installed already")
     unknown = set(without) - {fix.name for fix in FIXES}
     if unknown:
         raise ValueError(f"no such fix: {', '.join(sorted(unknown))}")
-    undo: list = []
-    _installed.append(True)
-    try:
-        for fix in [*(f for f in FIXES if f.name not in without), *extra]:
-            undo = fix.install() + undo
-        yield
-    finally:
-        for owner, attribute, original in undo:
-            setattr(owner, attribute, original)
-        _installed.clear()
+    if getattr(_here, "active", False):
+        raise RuntimeError("WeasyPrint patches are installed already (patched() does not nest)")
+    with _lock:
+        _here.active = True
+        undo: list = []
+        try:
+            for fix in [*(f for f in FIXES if f.name not in without), *extra]:
+                fix.install(undo)
+            yield
+        finally:
+            for owner, attribute, original in reversed(undo):
+                setattr(owner, attribute, original)
+            _here.active = False

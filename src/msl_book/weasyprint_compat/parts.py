@@ -32,6 +32,8 @@ from weasyprint.css.targets import TargetCollector, TargetLookupItem
 
 from .patch import Patch
 
+MAX_PASSES = 8  # WeasyPrint's layout_document stops repaginating after 8 passes too
+
 # (page count, anchor -> page index) -> (first folio, anchor -> page counter value)
 Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int]]]
 
@@ -89,7 +91,9 @@ def part_patch(state: PartState) -> Patch:
             count = len(made) - (1 if made and made[-1].page_type.name == state.end_page else 0)
             first_number, values = state.exchange(count, anchors)
             _renumber(context, state, first_number, values)
-            while not _settled(context):
+            for _ in range(MAX_PASSES):  # as layout_document's own loop, which this one continues
+                if _settled(context):
+                    break
                 context.footnotes = state.footnotes.copy()
                 made = list(original(context, root_box, html, made))
             return iter(made)

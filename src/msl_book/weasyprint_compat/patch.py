@@ -17,11 +17,11 @@ class Patch:
     upstream: str  # where it is reported (docs/upstream/…, or an issue)
     replacements: tuple[Replacement, ...]
 
-    def install(self) -> list[tuple[object, str, Any]]:
-        """Replace the attributes; returns what to put back, in the order to put it back."""
-        undo = []
+    def install(self, undo: list[tuple[object, str, Any]]) -> None:
+        """Replace the attributes, adding to ``undo`` (put back in reverse order) as it goes,
+        so that a failure halfway leaves nothing it cannot put back."""
         for owner, attribute, make in self.replacements:
             original = getattr(owner, attribute)
-            setattr(owner, attribute, make(original))
+            replacement = make(original)
             undo.append((owner, attribute, original))
-        return undo[::-1]
+            setattr(owner, attribute, replacement)

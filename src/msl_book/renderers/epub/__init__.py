@@ -7,8 +7,6 @@ NCX and the zip; the zip is then rewritten so that the same input gives the same
 
 from __future__ import annotations
 
-import mimetypes
-import posixpath
 from dataclasses import dataclass
 
 from ebooklib import epub
@@ -16,28 +14,17 @@ from ebooklib import epub
 from ...cover import cover_bytes, cover_name
 from ...document import BookModel
 from ...links import Links
+from ...media import media_type
 from ...model import isbn
 from ...pagemap import PageMap
-from ...paths import IMAGE_TYPES
 from ..base import Job, Rendered
 from .archive import normalize_zip
 from .metadata import metadata
 from .publication import document_names, publication
 
-MEDIA_TYPES = {
-    ".css": "text/css",
-    ".ttf": "font/ttf",
-    ".otf": "font/otf",
-    ".woff": "font/woff",
-    ".woff2": "font/woff2",
-    **IMAGE_TYPES,
-}
-
 
 @dataclass(frozen=True)
 class EpubRenderer:
-    format: str = "epub"
-
     def render(self, job: Job, page_map: PageMap | None) -> Rendered:
         model = job.model
         config = model.config
@@ -54,14 +41,14 @@ class EpubRenderer:
         metadata(book, model, page_map if pub.pages else None)
 
         name, data = pub.cover
-        image = epub.EpubItem(uid="cover-image", file_name=name, media_type=_media_type(name))
+        image = epub.EpubItem(uid="cover-image", file_name=name, media_type=media_type(name))
         image.content = data
         image.properties = ["cover-image"]
         book.add_item(image)
         for i, (name, data) in enumerate(pub.styles):
-            book.add_item(epub.EpubItem(f"style-{i}", f"styles/{name}", _media_type(name), data))
+            book.add_item(epub.EpubItem(f"style-{i}", f"styles/{name}", media_type(name), data))
         for i, (name, path) in enumerate(pub.images):
-            book.add_item(epub.EpubItem(f"img-{i}", name, _media_type(name), path.read_bytes()))
+            book.add_item(epub.EpubItem(f"img-{i}", name, media_type(name), path.read_bytes()))
         items = []
         for doc in pub.documents:
             item = epub.EpubItem(doc.uid, doc.name, "application/xhtml+xml", doc.data)
@@ -92,8 +79,3 @@ def _ncx_toc(model: BookModel) -> list[object]:
         sections = [epub.Link(links.href(h.id), h.text, f"ncx-{h.id}") for h in ch.headings if h.level == 2]
         entries.append((link, sections) if sections and ch.role.numbered else link)
     return entries
-
-
-def _media_type(name: str) -> str:
-    ext = posixpath.splitext(name)[1].lower()
-    return MEDIA_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -12,15 +12,16 @@ from pathlib import Path
 
 import tinycss2
 from jinja2 import Environment
+from lxml import etree
 
 from ... import pagemap
 from ...document import BookModel
 from ...errors import Report
 from ...links import Links
 from ...pagemap import PageMarker
-from ...templating import render
+from ...templating import render_document
 from ...theme import Theme
-from ...xhtml import parse_document, serialize_document
+from ...xhtml import serialize_document
 from ..markup import Writer
 
 
@@ -53,7 +54,7 @@ def epub_writer(model: BookModel) -> Writer:
     def image_url(rel: str) -> str | None:
         return f"../assets/{rel}" if rel in model.images else None
 
-    return Writer("epub", Links(model, document_names(model)), image_url, inline_notes=False)
+    return Writer(Links(model, document_names(model)), image_url, inline_notes=False)
 
 
 def publication(
@@ -78,10 +79,11 @@ def publication(
         },
     }
     documents: list[Document] = []
+    roots: list[etree._Element] = []
 
     def add(uid: str, name: str, template: str, **extra: object) -> None:
-        xhtml = render(env, template, **context, **extra)
-        documents.append(Document(uid, name, xhtml.encode("utf-8")))
+        roots.append(render_document(env, template, **context, **extra))
+        documents.append(Document(uid, name, b""))
 
     add("cover", "text/cover.xhtml", "epub/cover.xhtml.j2")
     add("titlepage", "text/titlepage.xhtml", "epub/titlepage.xhtml.j2")
@@ -90,11 +92,11 @@ def publication(
         add(f"doc-{ch.id}", f"text/{names[ch.id]}", "epub/chapter.xhtml.j2", ch=ch)
 
     toc_page = next((m for m in markers if m.block == "toc" and not m.continued), None)
-    page_links = _with_markers(documents, [m for m in markers if m is not toc_page])
+    page_links = _with_markers(documents, roots, [m for m in markers if m is not toc_page])
     if toc_page is not None:
         page_links.insert(0, {"href": f"nav.xhtml#{pagemap.anchor(toc_page.label)}", "label": toc_page.label})
         page_links.sort(key=lambda p: [m.label for m in markers].index(p["label"]))
-    nav = parse_document(render(env, "epub/nav.xhtml.j2", **context, pages=page_links))
+    nav = render_document(env, "epub/nav.xhtml.j2", **context, pages=page_links)
     if toc_page is not None:
         pagemap.place(nav.find(".//{*}nav"), toc_page.label)
     documents.insert(2, Document("nav", "text/nav.xhtml", serialize_document(nav), ["nav"]))
@@ -102,12 +104,14 @@ def publication(
     return Publication(documents, styles, images, cover, page_links)
 
 
-def _with_markers(documents: list[Document], markers: list[PageMarker]) -> list[dict[str, str]]:
-    """Put a doc-pagebreak marker where each printed page starts; return the page-list."""
+def _with_markers(
+    documents: list[Document], roots: list[etree._Element], markers: list[PageMarker]
+) -> list[dict[str, str]]:
+    """Put a doc-pagebreak marker where each printed page starts, write each document's
+    bytes; return the page-list."""
     wanted = {m.block for m in markers} | {m.next_block for m in markers if m.next_block}
     hrefs: dict[str, str] = {}
-    for doc in documents:
-        root = parse_document(doc.data)
+    for doc, root in zip(documents, roots, strict=True):
         pagemap.annotate(root)
         blocks = {
             key: el

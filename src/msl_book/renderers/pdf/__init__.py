@@ -6,11 +6,12 @@ page map of its layout (which block starts each printed page) for the EPUB's pag
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
 from ...fonts import check_characters
-from ...model import isbn
+from ...model import Book, isbn
 from ...pagemap import PageMap, PageMarker
 from ..base import Job, Rendered
 from . import layout as pdf_layout
@@ -22,7 +23,6 @@ from .html import print_html, print_meta
 class PdfRenderer:
     edition: str  # screen | print
     standard: str  # ua-1 | a-3u | none
-    format: str = "pdf"
 
     def file_name(self, name: str) -> str:
         return f"{name}.pdf" if self.edition == "screen" else f"{name}-{self.edition}.pdf"
@@ -46,9 +46,14 @@ class PdfRenderer:
             report.raise_if_failed()
             say(f"Writing {file.name}")
             pdf_layout.write_pdf(layout, file, self.standard, pdf_id, report)
-        if pdf_layout.check_fonts(layout, theme, report):
-            check_characters(book, theme, report)  # say which characters, and where
-        report.raise_if_failed()
+        try:
+            if pdf_layout.check_fonts(layout, theme, report):
+                check_characters(book, theme, report)  # say which characters, and where
+            report.raise_if_failed()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                layout.written()  # a long book's parts are still being joined: not past this build
+            raise
         markers = [
             PageMarker(p.label, p.block, p.continued, p.words, p.next_block)
             for p in layout.pages
@@ -59,7 +64,7 @@ class PdfRenderer:
         )
 
 
-def page_source(book) -> str:
+def page_source(book: Book) -> str:
     """What the EPUB's page numbers come from."""
     config = book.config
     version = f", version {config.version}" if config.version else ""

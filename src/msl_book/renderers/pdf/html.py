@@ -15,8 +15,8 @@ from ... import __version__, pagemap
 from ...document import BookModel
 from ...links import Links
 from ...model import Book
-from ...templating import render
-from ...xhtml import parse_document, serialize_document
+from ...templating import render_document
+from ...xhtml import serialize_document
 from ..markup import Writer
 
 
@@ -27,15 +27,14 @@ def print_writer(model: BookModel) -> Writer:
         path = model.images.get(rel)
         return path.as_uri() if path is not None else None
 
-    return Writer("pdf", Links(model), image_url, inline_notes=True)
+    return Writer(Links(model), image_url, inline_notes=True)
 
 
 def print_html(rbook: BookModel, env: Environment, meta: dict[str, object]) -> str:
     """The whole book as one HTML document, every block keyed for the page map."""
-    html = render(
+    root = render_document(
         env, "print/book.html.j2", book=rbook, config=rbook.config, out=print_writer(rbook), meta=meta
     )
-    root = parse_document(html)
     pagemap.annotate(root)
     return serialize_document(root, xml_declaration=False).decode("utf-8")
 

@@ -7,7 +7,7 @@ from the project and the theme only; what WeasyPrint logs becomes diagnostics.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from ...errors import Report
 from ...fonts import font_faces
 from ...theme import Theme
 from ...weasyprint_compat import patched
-from ...weasyprint_compat.parts import PartState, part_patch
+from ...weasyprint_compat.patch import Patch
 from .fetcher import ProjectFetcher
 from .logs import captured_logs, forwarded_progress, report_logs, shown
 from .pages import PageInfo, label_finisher, page_infos
@@ -78,12 +78,13 @@ def lay_out(
     edition: str,
     report: Report,
     progress: Callable[[str], None] | None = None,
-    part: PartState | None = None,
+    extra_css: str = "",
+    patches: Sequence[Patch] = (),
 ) -> PrintLayout:
     """Lay the print HTML out once; problems WeasyPrint logs become diagnostics.
 
-    With ``part``, the HTML is one part of a book (see ``parts.py``): its pages are numbered
-    from ``part.first_number`` and references to other parts' anchors get their numbers.
+    ``extra_css`` and ``patches`` are for one part of a long book (renderers/pdf/parts/):
+    its page rules and WeasyPrint's hooks.
     """
     fetcher = ProjectFetcher([project, theme.default], theme)
     font_config = FontConfiguration()
@@ -92,56 +93,20 @@ def lay_out(
         with captured_logs() as logs:  # parsing happens here: problems belong to this file
             sheets.append(CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher))
         report_logs(logs.records, None, project, report, source=shown(path, project, theme))
-    extra = ""
-    if part:
-        extra = PART_END_CSS + (PART_CONTINUED_CSS if part.first_number is not None else "")
     geometry = CSS(
-        string=page_geometry_css(page_size) + edition_css(edition) + extra, font_config=font_config
+        string=page_geometry_css(page_size) + edition_css(edition) + extra_css, font_config=font_config
     )
     sheets.insert(2, geometry)  # after base.css and print.css, before a book's custom.css
     with (
         captured_logs() as logs,
         forwarded_progress(progress),
-        patched(extra=[part_patch(part)] if part else []),
+        patched(extra=patches),
     ):
         document = HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=sheets, font_config=font_config
         )
     report_logs(logs.records, fetcher, project, report)
-    if part is None:
-        return PrintLayout(document=document, pages=page_infos(document))
-    if document.pages and document.pages[-1]._page_box.page_type.name == PART_END:
-        del document.pages[-1]  # the page of the part's end marker, after any blank verso
-    return PrintLayout(document=document, pages=page_infos(document, part.first_number))
-
-
-PART_END = "msl-part-end"
-
-
-PART_END_CSS = f".{PART_END} {{ page: {PART_END}; break-before: right; }}\n"
-
-
-# A part after the first one starts mid-document: the root's top margin (the UA's 8px on
-# body) belongs to the book's first page only.
-PART_CONTINUED_CSS = "html, body { margin-top: 0 !important; padding-top: 0 !important; }\n"
-
-
-def anchor_pages(layout: PrintLayout) -> dict[str, int]:
-    """The index of the first page where each anchor of the layout appears."""
-    found: dict[str, int] = {}
-    for index, page in enumerate(layout.document.pages):
-        for name in page.anchors:
-            found.setdefault(name, index)
-    return found
-
-
-def add_outside_anchors(layout: PrintLayout, names: Iterable[str]) -> None:
-    """Let links to anchors of other parts survive WeasyPrint's check: they are given a
-    destination here, which the merge replaces with the real one."""
-    if layout.document.pages:
-        anchors = layout.document.pages[0].anchors
-        for name in sorted(names):
-            anchors.setdefault(name, (0, 0, 0, 0))
+    return PrintLayout(document=document, pages=page_infos(document))
 
 
 def write_pdf(

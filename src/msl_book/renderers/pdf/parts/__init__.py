@@ -25,8 +25,8 @@ from ....outputs import UNTOUCHED
 from .. import layout as pdf_layout
 from .. import merge
 from ..pages import PageInfo, page_label_ranges
-from .plan import PartPlan, Plan, settle
-from .split import split
+from .plan import NotSettled, PartPlan, Plan, settle
+from .split import describe, split
 from .workers import Runner, Settings, death, report_failure
 
 PART_CHARS = 120_000  # characters of text per part: about 40 A4 pages
@@ -69,17 +69,20 @@ def render(
             runner.lay_out()
         finally:
             gc.unfreeze()
-        if report.errors:
-            return pdf_layout.PrintLayout(document=None)
+        report.raise_if_failed()
 
         def again(stale: list[int]) -> None:
             noun = "part" if len(stale) == 1 else "parts"
             say(f"Laying out {len(stale)} {noun} again: page numbers changed")
             runner.lay_out(again=stale)
 
-        settle(plan, again)
-        if report.errors:
-            return pdf_layout.PrintLayout(document=None)
+        try:
+            settle(plan, again)
+        except NotSettled as exc:
+            raise Failure(
+                f"{exc}: {', '.join(describe(pieces[i]) for i in plan.stale())}; {UNTOUCHED}"
+            ) from None
+        report.raise_if_failed()
         pages: list[PageInfo] = []
         for result in runner.results:
             offset = len(pages)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ....xhtml import has_class, local, parse_document, serialize_document
-from ..layout import PART_END
+
+PART_END = "msl-part-end"  # the class of a part's end marker, and the name of its page
+PART_END_CSS = f".{PART_END} {{ page: {PART_END}; break-before: right; }}\n"
+# A part after the first one starts mid-document: the root's top margin (the UA's 8px on
+# body) belongs to the book's first page only.
+PART_CONTINUED_CSS = "html, body { margin-top: 0 !important; padding-top: 0 !important; }\n"
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ traceback.
 
 from __future__ import annotations
 
-import errno as errnos
 import multiprocessing
 import os
 import signal
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -23,11 +23,11 @@ from pathlib import Path
 from ....errors import Failure, Report
 from ....outputs import UNTOUCHED
 from ....theme import Theme
-from ....weasyprint_compat.parts import PartState
+from ....weasyprint_compat.parts import PartState, part_patch
 from .. import layout as pdf_layout
-from ..pages import PageInfo
+from ..pages import PageInfo, page_infos
 from .plan import Numbers, Plan
-from .split import Piece, describe
+from .split import PART_CONTINUED_CSS, PART_END, PART_END_CSS, Piece, describe
 
 MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # each busy worker holds a part's pages
 
@@ -97,7 +97,11 @@ class Runner:
                 if waiting:
                     child = waiting.pop(0)
                     given = self.plan.give(child.index, numbers[child.index])
-                    child.conn.send(("numbers", given.first, given.values))
+                    try:
+                        child.conn.send(("numbers", given.first, given.values))
+                    except OSError:  # it died while it waited (BrokenPipeError)
+                        child.process.join()
+                        raise Failure(self._died(child)) from None
                     child.busy = True
                 else:
                     index = todo.pop(0)
@@ -110,7 +114,7 @@ class Runner:
 
     def _start(self, index: int, numbers: Numbers, keep: bool, final: bool) -> None:
         known, unknown = (numbers.values, {}) if final else ({}, numbers.values)
-        state = PartState(numbers.first, known, unknown, end_page=pdf_layout.PART_END)
+        state = PartState(numbers.first, known, unknown, end_page=PART_END)
         mine, theirs = self.context.Pipe()
         args = (theirs, self.pieces[index].html, state, self.files[index], self.settings, keep, final)
         process = self.context.Process(target=work, args=args, daemon=True)
@@ -119,7 +123,9 @@ class Runner:
         self.children.append(_Child(index, process, mine))
 
     def _receive(self) -> None:
-        ready = wait([c.conn for c in self.children if c.busy])
+        """Take the next messages; a part waiting for its numbers is watched too, as the
+        system may kill it meanwhile (it holds a part's pages)."""
+        ready = wait([c.conn for c in self.children])
         for child in [c for c in self.children if c.conn in ready]:
             try:
                 message = child.conn.recv()
@@ -127,9 +133,12 @@ class Runner:
                 child.process.join()
                 if not child.done:
                     raise Failure(self._died(child)) from None
+                child.conn.close()
                 self.children.remove(child)
                 continue
             kind = message[0]
+            if kind == "failure":
+                raise Failure(message[1])
             if kind == "bug":
                 _, trace, memory = message
                 if memory:
@@ -167,6 +176,7 @@ class Runner:
             if child.process.is_alive():
                 child.process.kill()
             child.process.join()
+            child.conn.close()
         self.children.clear()
 
 
@@ -186,9 +196,12 @@ def _add(report: Report, diagnostics: list) -> None:
 
 
 def report_failure(conn: Connection, exc: BaseException) -> None:
-    """Tell the parent why this process cannot go on: a write refused by the system (a full
-    disk) is the machine's, anything else a bug."""
-    if isinstance(exc, OSError) and exc.errno in (errnos.ENOSPC, errnos.EDQUOT, errnos.EFBIG, errnos.EROFS):
+    """Tell the parent why this process cannot go on: a Failure as it is, an OSError to be
+    judged as the parent judges its own (outputs.staging: a full disk is the machine's),
+    anything else a bug, with its traceback."""
+    if isinstance(exc, Failure):
+        conn.send(("failure", str(exc)))
+    elif isinstance(exc, OSError) and exc.errno is not None:
         conn.send(("oserror", exc.errno, exc.strerror, exc.filename))
     else:
         conn.send(("bug", traceback.format_exc(), isinstance(exc, MemoryError)))
@@ -209,14 +222,26 @@ def work(
 
             state.exchange = exchange
         report = Report()
+        css = PART_END_CSS + (PART_CONTINUED_CSS if state.first_number is not None else "")
         layout = pdf_layout.lay_out(
-            html, settings.project, settings.theme, settings.page_size, settings.edition, report, None, state
+            html,
+            settings.project,
+            settings.theme,
+            settings.page_size,
+            settings.edition,
+            report,
+            extra_css=css,
+            patches=[part_patch(state)],
         )
-        final = keep or final  # laid out with the real numbers
-        conn.send(("laid-out", layout.pages, pdf_layout.anchor_pages(layout), report.items, final))
+        if layout.document.pages and layout.document.pages[-1]._page_box.page_type.name == PART_END:
+            del layout.document.pages[-1]  # the page of the part's end marker, after any blank verso
+        # numbered from the first folio the part has now (a kept part took its real one)
+        layout.pages = page_infos(layout.document, state.first_number)
+        final = final or (keep and state.exchanged)  # laid out with the real numbers
+        conn.send(("laid-out", layout.pages, anchor_pages(layout), report.items, final))
         if final and not report.errors:
             report = Report()
-            pdf_layout.add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
+            add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
             pdf_layout.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
             conn.send(("written", layout.fonts, report.items))
         conn.send(("exit",))
@@ -224,3 +249,21 @@ def work(
         report_failure(conn, exc)
     finally:
         conn.close()
+
+
+def anchor_pages(layout: pdf_layout.PrintLayout) -> dict[str, int]:
+    """The index of the first page where each anchor of the layout appears."""
+    found: dict[str, int] = {}
+    for index, page in enumerate(layout.document.pages):
+        for name in page.anchors:
+            found.setdefault(name, index)
+    return found
+
+
+def add_outside_anchors(layout: pdf_layout.PrintLayout, names: Iterable[str]) -> None:
+    """Let links to anchors of other parts survive WeasyPrint's check: they are given a
+    destination here, which the merge replaces with the real one."""
+    if layout.document.pages:
+        anchors = layout.document.pages[0].anchors
+        for name in sorted(names):
+            anchors.setdefault(name, (0, 0, 0, 0))
