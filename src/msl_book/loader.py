@@ -117,6 +117,40 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     return "\n".join(lines[1:]), "", 0
 
 
+_ATX_TITLE = re.compile(r"^#[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_TITLE_ATTRS = re.compile(r"\s+\{([^{}]*)\}\s*$")
+_TITLE_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w.:-]*)")
+
+
+def implicit_title(body: str, body_line: int, pandoc_block: bool) -> tuple[str, str | None, str, int] | None:
+    """A title where pandoc, mdBook and Quarto files put it: a pandoc title block
+    (``% Title``, first in a file without front matter) or the first heading, if it is a
+    level-1 heading (``# Title {#id}`` or a Setext ``===`` underline). Returns (title, id,
+    the body without it, the body's first line)."""
+    lines = body.split("\n")
+    first = 0
+    while first < len(lines) and (not lines[first].strip() or re.fullmatch(r"\s*<!--.*-->\s*", lines[first])):
+        first += 1
+    if first >= len(lines):
+        return None
+    line = lines[first]
+    if pandoc_block and first == 0 and line.startswith("%"):
+        end = 1
+        while end < len(lines) and (lines[end].startswith("%") or lines[end].startswith(" ")):
+            end += 1  # the author and date lines, and continuation lines
+        title = line[1:].strip()
+        return (title, None, "\n".join(lines[end:]), body_line + end) if title else None
+    if m := _ATX_TITLE.match(line):
+        text, ident = m[1], None
+        if a := _TITLE_ATTRS.search(text):
+            text = text[: a.start()]
+            ident = i[1] if (i := _TITLE_ID.search(a[1])) else None
+        return text.strip(), ident, "\n".join(lines[first + 1 :]), body_line + first + 1
+    if first + 1 < len(lines) and re.fullmatch(r"=+\s*", lines[first + 1]) and line.strip():
+        return line.strip(), None, "\n".join(lines[first + 2 :]), body_line + first + 2
+    return None
+
+
 def default_id(path: Path) -> str:
     """'01-introduction.md' -> 'introduction'."""
     stem = re.sub(r"^[\d_.\- ]+", "", path.stem) or path.stem
@@ -130,20 +164,29 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
     if text is None:
         return None
     yaml_text, body, body_line = split_front_matter(text)
-    if yaml_text is None:
-        report.error("missing front matter: start the file with '---', a 'title:' line and '---'", shown, 1)
-        return None
-    if body_line == 0:
+    if yaml_text is not None and body_line == 0:
         report.error("front matter is not closed: add a '---' line after it", shown, 1)
         return None
     try:
-        doc = parse_yaml(yaml_text, line_offset=1)
+        doc = parse_yaml(yaml_text or "", line_offset=1)
     except YamlProblem as exc:
         report.error(exc.message, shown, exc.line)
         return None
     meta = validate(FrontMatter, doc, shown, report)
     if meta is None:
         return None
+    if meta.title is None:
+        found = implicit_title(body, body_line, pandoc_block=yaml_text is None)
+        if found is None:
+            report.error(
+                "the chapter has no title: start the file with '# Title' (or front matter: "
+                "'---', a 'title:' line and '---')",
+                shown,
+                1,
+            )
+            return None
+        title, heading_id, body, body_line = found
+        meta = meta.model_copy(update={"title": title, "id": meta.id or heading_id})
     if meta.terms and meta.role is not Role.GLOSSARY:
         report.error(
             "'terms' is only allowed in a chapter with 'role: glossary'", shown, doc.line_of(("terms",))

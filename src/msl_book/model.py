@@ -30,7 +30,7 @@ class Chapter:
 
     @property
     def title(self) -> str:
-        return self.meta.title
+        return self.meta.title or ""
 
 
 def isbn(identifier: str) -> str | None:

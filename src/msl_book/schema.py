@@ -105,9 +105,17 @@ class Term(Strict):
 
 
 class FrontMatter(Strict):
-    """The YAML block at the top of a chapter file."""
+    """The YAML block at the top of a chapter file (the title may come from the first
+    heading instead, see loader.implicit_title). pandoc's author, date, subtitle, abstract,
+    keywords and lang are accepted, so that pandoc files load as they are."""
 
-    title: NonEmpty
+    title: NonEmpty | None = None
+    author: str | list[str] | None = None
+    date: str | None = None
+    subtitle: str | None = None
+    abstract: str | None = None
+    keywords: list[str] | str | None = None
+    lang: str | None = None
     id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
     role: Role = Role.CHAPTER
     objectives: list[NonEmpty] = []

@@ -10,8 +10,12 @@ from lxml import etree
 
 from ..document import BookModel, Kind, Section
 from ..errors import Report
+from ..markdown.attributes import parse as parse_attributes
 from ..roles import Role
 from ..xhtml import add_class, element, local, q
+
+_CAPTION = re.compile(r"^(?:Table)?:\s")
+_TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
 
 
 def run(model: BookModel, report: Report) -> None:
@@ -34,13 +38,18 @@ def number(model: BookModel, section: Section) -> None:
     tables = [table for fragment in flow for table in fragment.root.iter(q("table"))]
     for count, table in enumerate(tables, start=1):
         _table(model, table, f"Table {prefix}{count}")
+    for fragment in section.fragments():
+        for img in fragment.root.iter(q("img")):
+            img.attrib.pop("data-caption", None)
 
 
 def _figure(model: BookModel, p: etree._Element, img: etree._Element, label: str) -> None:
-    caption = img.attrib.pop("title", "")
+    caption = img.attrib.pop("title", "") or img.attrib.pop("data-caption", "")
     fig = element("figure", {"class": "figure"})
     if p.get("id"):
         fig.set("id", p.get("id"))
+    elif img.get("id"):  # ![...](x.svg){#fig-x}: the id names the figure
+        fig.set("id", img.attrib.pop("id"))
     for cls in p.get("class", "").split():
         add_class(fig, cls)
     fig.append(img)
@@ -63,6 +72,7 @@ def _table(model: BookModel, table: etree._Element, label: str) -> None:
     if caption_p is not None:
         first = caption_p.text or ""
         caption_p.text = first.split(":", 1)[1].lstrip() if ":" in first else first
+        _caption_attributes(table, caption_p)
         num.tail = " " + (caption_p.text or "")
         for child in list(caption_p):
             cap.append(child)
@@ -76,10 +86,35 @@ def _table(model: BookModel, table: etree._Element, label: str) -> None:
 
 
 def _caption_paragraph(table: etree._Element) -> etree._Element | None:
+    """``Table: Caption`` or pandoc's ``: Caption``, after the table or before it."""
     for sibling in (table.getnext(), table.getprevious()):
-        if sibling is not None and local(sibling) == "p" and (sibling.text or "").startswith("Table:"):
+        if sibling is not None and local(sibling) == "p" and _CAPTION.match(sibling.text or ""):
             return sibling
     return None
+
+
+def _caption_attributes(table: etree._Element, caption: etree._Element) -> None:
+    """``Table: Caption {#tbl-x .class}``: the attributes are the table's."""
+    owner, where = (caption[-1], "tail") if len(caption) else (caption, "text")
+    text = getattr(owner, where) or ""
+    m = _TRAILING_ATTRS.search(text)
+    if not m:
+        return
+    try:
+        length, attrs = parse_attributes(m[1])
+    except ValueError:
+        return
+    if length != len(m[1]) - 1:
+        return
+    setattr(owner, where, text[: m.start()])
+    for name, value in attrs.items():
+        if name == "class":
+            for cls in value.split():
+                add_class(table, cls)
+        elif name == "id" or name.startswith("data-"):
+            table.set(name, value)
+        else:
+            table.set(f"data-{name}", value)
 
 
 def _label_target(model: BookModel, el: etree._Element, kind: Kind, label: str) -> None:

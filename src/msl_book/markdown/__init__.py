@@ -1,0 +1,78 @@
+"""Markdown -> tokens -> XHTML fragments, with the source line of everything that can be wrong.
+
+The dialect is pandoc's Markdown, as far as books use it: CommonMark with tables,
+footnotes, definition lists, attributes (``attributes.py``), fenced divs (``divs.py``),
+bracketed spans, superscript, subscript, strikeout and raw HTML made safe (``safety.py``).
+Parsing and rendering are separate steps so that ids can be assigned across the whole book
+before any HTML is written. Nothing here reads files or knows about output formats.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.subscript import sub_plugin
+from mdit_py_plugins.superscript import superscript_plugin
+
+from ..errors import Report
+from . import render
+from .attributes import attributes_plugin
+from .blocks import blocks_plugin
+from .checks import ParsedText, Ref, check_footnotes, check_heading_levels, scan
+from .divs import divs_plugin
+
+__all__ = ["Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark plus pandoc's extensions."""
+    md = MarkdownIt("commonmark", {"typographer": True, "xhtmlOut": True, "html": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin, inline=True, move_to_end=True)
+    md.use(deflist_plugin)
+    md.use(sub_plugin)
+    md.use(superscript_plugin)
+    md.use(attributes_plugin)
+    md.use(divs_plugin)
+    md.use(blocks_plugin)
+    render.add_rules(md)
+    return md
+
+
+class Markdown:
+    """Parses chapter bodies and front-matter strings; renders them once ids are assigned."""
+
+    def __init__(self) -> None:
+        self.md = make_parser()
+
+    def parse_body(self, text: str, path: str, first_line: int, report: Report) -> ParsedText:
+        env: dict[str, Any] = {}
+        tokens = self.md.parse(text, env)
+        parsed = ParsedText(tokens=tokens, inline=False)
+        scan(tokens, parsed, path, first_line, report)
+        check_footnotes(text, tokens, path, first_line, report)
+        check_heading_levels(parsed.headings, path, report)
+        return parsed
+
+    def parse_inline(self, text: str, path: str, line: int, report: Report) -> ParsedText:
+        env: dict[str, Any] = {}
+        tokens = self.md.parseInline(text, env)
+        parsed = ParsedText(tokens=tokens, inline=True)
+        scan(tokens, parsed, path, line, report, fixed_line=True)
+        return parsed
+
+    def render(self, parsed: ParsedText, doc_id: str) -> str:
+        env = {"docId": doc_id}
+        if parsed.inline:
+            return self.md.renderer.render(parsed.tokens[0].children or [], self.md.options, env)
+        return self.md.renderer.render(parsed.tokens, self.md.options, env)
+
+
+@cache
+def shared_markdown() -> Markdown:
+    """One parser for the process: building it (plugins, rules) costs more than a chapter."""
+    return Markdown()
