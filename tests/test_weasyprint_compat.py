@@ -369,3 +369,19 @@ REPRODUCERS = {
         test_weasyprint_stamps_fonts_subset_by_fonttools_with_the_time,
     ),
 }
+
+
+def test_a_reference_after_its_target_on_the_same_page_shows_the_page(progress):
+    """The target-counters fix gives a reference its number as soon as the target's page is
+    known; a reference on that very page was laid out before, so the page is made again
+    (without that, it printed "page 0")."""
+    html = """<html><style>@page { size: 100mm 100mm } body { font: 10px "DejaVu Sans" }
+    h1 { break-before: page } a::after { content: " page " target-counter(attr(href url), page) }
+    </style><h1>One</h1><h1>Two</h1><p id="here">Target</p><p><a href="#here">back</a></p>"""
+    with patched():
+        document = HTML(string=html).render()
+    texts = [
+        " ".join(b.text for b in p._page_box.descendants() if isinstance(b, boxes.TextBox))
+        for p in document.pages
+    ]
+    assert " ".join(texts[1].split()).endswith("back page 2")

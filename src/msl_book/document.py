@@ -32,6 +32,7 @@ class Kind(StrEnum):
     SECTION = "section"
     FIGURE = "figure"
     TABLE = "table"
+    EQUATION = "equation"
     TERM = "term"
     QUESTION = "question"
     ANSWER = "answer"
@@ -41,7 +42,7 @@ class Kind(StrEnum):
     def paged(self) -> bool:
         """A reference to it reads as a cross-reference to a place in the book (which print
         follows with the page it is on); terms, questions and answers are links of their own."""
-        return self in (Kind.CHAPTER, Kind.SECTION, Kind.FIGURE, Kind.TABLE, Kind.OTHER)
+        return self in (Kind.CHAPTER, Kind.SECTION, Kind.FIGURE, Kind.TABLE, Kind.EQUATION, Kind.OTHER)
 
 
 @dataclass

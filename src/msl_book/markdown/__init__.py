@@ -24,6 +24,7 @@ from .attributes import attributes_plugin
 from .blocks import blocks_plugin
 from .checks import ParsedText, Ref, check_footnotes, check_heading_levels, scan
 from .divs import divs_plugin
+from .math import math_plugin
 
 __all__ = ["Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
 
@@ -39,6 +40,7 @@ def make_parser() -> MarkdownIt:
     md.use(attributes_plugin)
     md.use(divs_plugin)
     md.use(blocks_plugin)
+    md.use(math_plugin)
     render.add_rules(md)
     return md
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from ..errors import Report
+from .math import problem as math_problem
 from .safety import allowed_attribute, check_attribute, sanitize
 
 _COMMENT = re.compile(r"^\s*<!--.*?-->\s*$", re.DOTALL)
@@ -62,6 +63,8 @@ def scan(
         if tok.type == "html_block":
             _raw_html(tok, parsed, path, line, report, raw)
         _check_attrs(tok, path, line, report)
+        if tok.type == "math_block":
+            _check_math(tok.content, path, line, report)
         if tok.type == "div_open" and not tok.meta.get("closed"):
             report.error("this ::: div is never closed: add a line ':::' where it ends", path, line)
         if tok.attrs.get("id"):
@@ -91,6 +94,8 @@ def _scan_inline(
             current += 1
         elif child.type == "html_inline":
             _raw_html(child, parsed, path, current, report, raw)
+        elif child.type in ("math_inline", "math_inline_double"):
+            _check_math(child.content, path, current, report)
         elif child.type == "image":
             alt = child.meta.get("alt", child.content)
             parsed.refs.append(Ref("image", str(child.attrs.get("src", "")), current, alt))
@@ -189,6 +194,13 @@ def _image_size(tok: Token, name: str, value: str, path: str, line: int, report:
     else:
         del tok.attrs[name]
         report.error(f"image {name} '{value}' is not a size (use 300, 300px, 50%, 3in…)", path, line)
+
+
+def _check_math(tex: str, path: str, line: int, report: Report) -> None:
+    if (wrong := math_problem(tex)) is not None:
+        shown = " ".join(tex.split())
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        report.error(f"math {wrong}: ${shown}$", path, line)
 
 
 def _check_stray_fence(inline: Token, path: str, line: int, report: Report) -> None:

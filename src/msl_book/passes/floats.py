@@ -12,7 +12,7 @@ from ..document import BookModel, Kind, Section
 from ..errors import Report
 from ..markdown.attributes import parse as parse_attributes
 from ..roles import Role
-from ..xhtml import add_class, element, local, q
+from ..xhtml import add_class, element, has_class, local, q
 
 _CAPTION = re.compile(r"^(?:Table)?:\s")
 _TRAILING_ATTRS = re.compile(r"\s*(\{[^{}]*\})\s*$")
@@ -38,6 +38,16 @@ def number(model: BookModel, section: Section) -> None:
     tables = [table for fragment in flow for table in fragment.root.iter(q("table"))]
     for count, table in enumerate(tables, start=1):
         _table(model, table, f"Table {prefix}{count}")
+    equations = [
+        div
+        for fragment in flow
+        for div in fragment.root.iter(q("div"))
+        if has_class(div, "equation") and div.get("id")
+    ]
+    for count, div in enumerate(equations, start=1):
+        number = element("span", {"class": "eq-number"}, f"({prefix}{count})")
+        div.append(number)
+        _label_target(model, div, Kind.EQUATION, f"Equation {prefix}{count}")
     for fragment in section.fragments():
         for img in fragment.root.iter(q("img")):
             img.attrib.pop("data-caption", None)

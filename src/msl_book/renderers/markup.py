@@ -21,10 +21,17 @@ from ..xhtml import element, has_class, local, parse_fragment, q, serialize
 
 
 class Writer:
-    def __init__(self, links: Links, image_url: Callable[[str], str | None], inline_notes: bool):
+    def __init__(
+        self,
+        links: Links,
+        image_url: Callable[[str], str | None],
+        inline_notes: bool,
+        finish: Callable[[etree._Element], None] | None = None,
+    ):
         self.links = links
         self.image_url = image_url  # project path of an image -> its URL in this output
         self.inline_notes = inline_notes
+        self.finish = finish  # what else the output does to content (print draws math)
 
     def href(self, target: str, current: str | None = None) -> str:
         return self.links.href(target, current)
@@ -62,6 +69,8 @@ class Writer:
             rel = img.attrib.pop("data-src", None)
             if rel is not None and (url := self.image_url(rel)) is not None:
                 img.set("src", url)
+        if self.finish is not None:
+            self.finish(tree)
         return tree
 
 

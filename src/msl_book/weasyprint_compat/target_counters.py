@@ -24,6 +24,7 @@ import copy
 
 from weasyprint.css import targets
 from weasyprint.css.targets import TargetCollector
+from weasyprint.layout import page
 from weasyprint.urls import get_url_tuple
 
 from .patch import Patch
@@ -78,11 +79,15 @@ def _cache_target_page_counters(original):
             item.cached_page_counter_values = copy.deepcopy(page_counter_values)
         result = original(self, anchor_name, page_counter_values, page_maker_index, page_maker)
         # A reference whose page is still to be made can show its target's number right away,
-        # instead of being made with a placeholder and made again.
+        # instead of being made with a placeholder and made again. One on the page being
+        # made was laid out with the placeholder already: make_page below remakes that page.
+        early = self.__dict__.get("_msl_early")
         for lookup in _lookups_by_anchor(self).get(anchor_name, ()):
             if lookup.pending and not lookup.missing_counters:
                 lookup.parse_again(None)
                 lookup.pending = False
+                if early is not None:
+                    early.add(id(lookup))
         return result
 
     return cache_target_page_counters
@@ -118,6 +123,29 @@ def _without_pages(values: dict) -> dict:
     return {name: value for name, value in values.items() if name != "pages"}
 
 
+def _make_page(original):
+    def make_page(context, root_box, page_type, resume_at, page_number, page_state):
+        """WeasyPrint's function; a reference on this page whose target, earlier on the same
+        page, was only now given its number, gets the page made again."""
+        collector = context.target_collector
+        early: set[int] = set()
+        collector._msl_early = early
+        try:
+            result = original(context, root_box, page_type, resume_at, page_number, page_state)
+        finally:
+            collector._msl_early = None
+        if early:
+            lookups = collector.counter_lookup_items
+            for child in result[0].descendants(placeholders=True):
+                lookup = lookups.get((child.missing_link, "content")) if child.missing_link else None
+                if lookup is not None and id(lookup) in early:
+                    context.page_maker[page_number - 1][-1]["content_changed"] = True
+                    break
+        return result
+
+    return make_page
+
+
 def _collect_missing_counters(original):
     def collect_missing_counters(self, parent_box, css_token, parse_again, missing, missing_target):
         """WeasyPrint's method, without a target's counters mistaken for local ones."""
@@ -137,5 +165,6 @@ PATCH = Patch(
         (TargetCollector, "lookup_target", _lookup_target),
         (TargetCollector, "cache_target_page_counters", _cache_target_page_counters),
         (targets, "anchor_name_from_token", _anchor_name_from_token),
+        (page, "make_page", _make_page),
     ),
 )

@@ -18,6 +18,7 @@ from ... import pagemap
 from ...document import BookModel
 from ...errors import Report
 from ...links import Links
+from ...markdown.math import MATHML_NS
 from ...pagemap import PageMarker
 from ...templating import render_document
 from ...theme import Theme
@@ -130,6 +131,8 @@ def _with_markers(
                 pagemap.place(blocks[m.next_block], m.label)
             hrefs[m.label] = f"{posixpath.basename(doc.name)}#{pagemap.anchor(m.label)}"
         pagemap.strip(root)
+        if root.find(f".//{{{MATHML_NS}}}math") is not None:
+            doc.properties = [*doc.properties, "mathml"]
         doc.data = serialize_document(root)
     return [{"href": hrefs[m.label], "label": m.label} for m in markers if m.label in hrefs]
 

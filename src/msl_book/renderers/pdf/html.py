@@ -18,6 +18,7 @@ from ...model import Book
 from ...templating import render_document
 from ...xhtml import serialize_document
 from ..markup import Writer
+from .math import draw_math
 
 
 def print_writer(model: BookModel) -> Writer:
@@ -27,7 +28,7 @@ def print_writer(model: BookModel) -> Writer:
         path = model.images.get(rel)
         return path.as_uri() if path is not None else None
 
-    return Writer(Links(model), image_url, inline_notes=True)
+    return Writer(Links(model), image_url, inline_notes=True, finish=draw_math)
 
 
 def print_html(rbook: BookModel, env: Environment, meta: dict[str, object]) -> str:

@@ -1,0 +1,130 @@
+"""TeX math, as pandoc reads it: ``$…$`` inline, ``$$…$$`` displayed, ``{#eq-…}`` after a
+displayed equation to number it (Quarto's syntax).
+
+The model keeps math as MathML (latex2mathml), the standard both outputs start from: the
+EPUB shows it as it is, the PDF draws it (renderers/pdf/math.py). The TeX stays with it as
+``alttext``, the text alternative. Malformed TeX (unbalanced braces, a command latex2mathml
+does not know) is reported at its line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+import latex2mathml.converter
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from .attributes import add, parse
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_TRAILING_ATTRS = re.compile(r"^\s*(\{[^{}]*\})\s*$")
+_UNKNOWN = re.compile(r"<mi>(\\[A-Za-z]+)</mi>")
+_ENVIRONMENT = re.compile(r"\\(begin|end)\{([^}]*)\}")
+
+
+def math_plugin(md: MarkdownIt) -> None:
+    # pandoc's tex_math_dollars: no space inside the dollars, no digit after the closing one
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
+    md.core.ruler.after("inline", "equations", _equations)
+    md.add_render_rule("math_inline", _inline)
+    md.add_render_rule("math_inline_double", _display_inline)
+    md.add_render_rule("math_block", _block)
+    md.add_render_rule("math_block_eqno", _block)
+
+
+def problem(tex: str) -> str | None:
+    """What is wrong with ``tex`` (None: nothing latex2mathml cannot read)."""
+    depth = 0
+    for i, char in enumerate(tex):
+        if char == "\\":
+            continue
+        if char in "{}" and i and tex[i - 1] == "\\":
+            continue
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return "a '}' closes no '{'"
+    if depth:
+        return f"{depth} '{{' not closed"
+    stack: list[str] = []
+    for kind, name in _ENVIRONMENT.findall(tex):
+        if kind == "begin":
+            stack.append(name)
+        elif not stack or stack.pop() != name:
+            return f"\\end{{{name}}} does not match its \\begin"
+    if stack:
+        return f"\\begin{{{stack[-1]}}} is not ended"
+    try:
+        mathml = latex2mathml.converter.convert(tex)
+    except Exception as exc:  # latex2mathml raises many kinds
+        return f"cannot be read ({exc})"
+    if m := _UNKNOWN.search(mathml):
+        return f"unknown command {m[1]}"
+    return None
+
+
+def to_mathml(tex: str, display: bool) -> str:
+    """MathML for ``tex``, with the TeX as its text alternative."""
+    try:
+        mathml = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+    except Exception:  # reported by the scan; written as its source meanwhile
+        return f'<code class="math-error">{escape(tex)}</code>'
+    return mathml.replace("<math ", f'<math alttext="{escape(tex.strip(), {chr(34): "&quot;"})}" ', 1)
+
+
+def _inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return f'<span class="math inline">{to_mathml(tokens[idx].content, False)}</span>'
+
+
+def _display_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return f'<span class="math display">{to_mathml(tokens[idx].content, True)}</span>'
+
+
+def _block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    tok = tokens[idx]
+    ident = f' id="{escape(str(tok.attrs["id"]))}"' if tok.attrs.get("id") else ""
+    return f'<div class="equation"{ident}>{to_mathml(tok.content, True)}</div>\n'
+
+
+def _equations(state: StateCore) -> None:
+    """A paragraph that holds only ``$$…$$`` (and ``{#eq-…}``) is a displayed equation."""
+    tokens = state.tokens
+    i = 0
+    while i + 2 < len(tokens):
+        opening, inline, closing = tokens[i : i + 3]
+        if opening.type != "paragraph_open" or inline.type != "inline" or closing.type != "paragraph_close":
+            i += 1
+            continue
+        children = inline.children or []
+        if not children or children[0].type != "math_inline_double":
+            i += 1
+            continue
+        rest = "".join(c.content for c in children[1:] if c.type in ("text", "softbreak"))
+        if any(c.type not in ("text", "softbreak") for c in children[1:]):
+            i += 1
+            continue
+        attrs: dict[str, str] = {}
+        if rest.strip():
+            m = _TRAILING_ATTRS.match(rest)
+            if not m:
+                i += 1
+                continue
+            try:
+                length, attrs = parse(m[1])
+            except ValueError:
+                length = -1
+            if length != len(m[1]) - 1:
+                i += 1
+                continue
+        block = Token("math_block", "math", 0)
+        block.content = children[0].content
+        block.map = opening.map
+        block.block = True
+        add(block, attrs)
+        tokens[i : i + 3] = [block]
+        i += 1
