@@ -23,6 +23,7 @@ from . import render
 from .attributes import attributes_plugin
 from .blocks import blocks_plugin
 from .checks import ParsedText, Ref, check_footnotes, check_heading_levels, scan
+from .code import code_plugin
 from .divs import divs_plugin
 from .math import math_plugin
 
@@ -41,6 +42,7 @@ def make_parser() -> MarkdownIt:
     md.use(divs_plugin)
     md.use(blocks_plugin)
     md.use(math_plugin)
+    md.use(code_plugin)
     render.add_rules(md)
     return md
 

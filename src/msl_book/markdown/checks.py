@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from ..errors import Report
+from .code import fence_attributes
 from .math import problem as math_problem
 from .safety import allowed_attribute, check_attribute, sanitize
 
@@ -65,6 +66,8 @@ def scan(
         _check_attrs(tok, path, line, report)
         if tok.type == "math_block":
             _check_math(tok.content, path, line, report)
+        if tok.type == "fence" and (ident := fence_attributes(tok.info)[1].get("id")):
+            parsed.ids.append((ident, line))
         if tok.type == "div_open" and not tok.meta.get("closed"):
             report.error("this ::: div is never closed: add a line ':::' where it ends", path, line)
         if tok.attrs.get("id"):

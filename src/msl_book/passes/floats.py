@@ -46,7 +46,7 @@ def number(model: BookModel, section: Section) -> None:
     ]
     for count, div in enumerate(equations, start=1):
         number = element("span", {"class": "eq-number"}, f"({prefix}{count})")
-        div.append(number)
+        div.insert(0, number)  # first, so that it floats to the right of the equation's line
         _label_target(model, div, Kind.EQUATION, f"Equation {prefix}{count}")
     for fragment in section.fragments():
         for img in fragment.root.iter(q("img")):
