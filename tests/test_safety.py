@@ -54,7 +54,7 @@ def test_network_image_is_refused(tmp_path):
         tmp_path, {SECOND: "---\ntitle: Second Chapter\n---\n![Meta](http://169.254.169.254/latest)\n"}
     )
     assert lines == [
-        f"{SECOND}:4: image http://169.254.169.254/latest: only files inside the project can be used (no URLs)"
+        f"{SECOND}:4: image http://169.254.169.254/latest: a URL cannot be used; copy the image into the project and give its path"
     ]
 
 

@@ -172,6 +172,8 @@ class BookModel:
     targets: dict[str, Target] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # project-relative path -> file
     images_without_alt: set[str] = field(default_factory=set)  # project-relative paths
+    image_uses: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> its first use
+    image_data: dict[str, bytes] = field(default_factory=dict)  # path -> bytes to use instead
 
     @property
     def config(self) -> BookConfig:

@@ -1,5 +1,6 @@
 """Pass: check every link and image against the book and the project; links to another
-chapter's file (``02-role.md#x``) become links to the id they name (``#x``).
+chapter's file (``02-role.md#x``) become links to the id they name (``#x``), and a link to a
+file that is not part of the book (slides, a spreadsheet) keeps its text, with a warning.
 
 Images must be files inside the project in a format both outputs can show; each image
 element gets the file's project path (``data-src``), from which each renderer makes its URL.
@@ -33,10 +34,21 @@ def run(model: BookModel, report: Report) -> None:
                 else:
                     _check_link(model, section, ref.target, ref.line, by_file, report)
         rewrites = _chapter_file_links(section, by_file)
+        unlinked = {
+            ref.target
+            for parsed in section.source.texts()
+            for ref in parsed.refs
+            if ref.kind == "link" and _outside_file(ref.target, section, by_file)
+        }
         for fragment in section.fragments():
-            for a in fragment.root.iter(q("a")):
-                if (href := a.get("href", "")) in rewrites:
+            for a in list(fragment.root.iter(q("a"))):
+                href = a.get("href", "")
+                if href in rewrites:
                     a.set("href", rewrites[href])
+                elif href in unlinked:
+                    a.tag = q("span")  # its text stays; there is nothing in the book to go to
+                    a.attrib.clear()
+                    a.set("class", "unlinked")
             for img in fragment.root.iter(q("img")):
                 if (rel := images.get(img.get("src", ""))) is not None:
                     img.set("data-src", rel)
@@ -60,9 +72,21 @@ def _check_link(
         return
     target = (section.source.chapter.file.parent / unquote(parts.path)).resolve()
     if target not in by_file:
-        report.error(f"broken link: {parts.path} is not a chapter of this book", path, line)
+        report.warning(
+            f"link to {parts.path}, a file that is not a chapter of this book: its text is kept, "
+            "without the link",
+            path,
+            line,
+        )
     elif parts.fragment and parts.fragment not in model.targets:
         report.error(f"broken link: no element has id '{parts.fragment}'", path, line)
+
+
+def _outside_file(href: str, section: Section, by_file: dict[Path, str]) -> bool:
+    parts = urlsplit(href)
+    if parts.scheme or href.startswith("//") or not parts.path:
+        return False
+    return (section.source.chapter.file.parent / unquote(parts.path)).resolve() not in by_file
 
 
 def _chapter_file_links(section: Section, by_file: dict[Path, str]) -> dict[str, str]:
@@ -85,7 +109,13 @@ def _check_image(
     """The image's project path, or None when it cannot be used."""
     root, path_shown = model.book.root, section.path
     if is_remote(src):
-        report.error(f"image {src}: only files inside the project can be used (no URLs)", path_shown, line)
+        scheme = urlsplit(src).scheme.lower()
+        why = {"file": "a file: URL", "data": "a data: URL"}.get(scheme, "a URL")
+        report.error(
+            f"image {src[:60]}: {why} cannot be used; copy the image into the project and give its path",
+            path_shown,
+            line,
+        )
         return None
     path, problem = resolve_reference(src, section.source.chapter.file.parent, root)
     if problem or path is None:
@@ -104,4 +134,5 @@ def _check_image(
         for problem in svg_problems(path):
             report.error(f"image {src}: {problem}", path_shown, line)
     model.images[rel] = path
+    model.image_uses.setdefault(rel, (path_shown, line))
     return rel

@@ -48,7 +48,8 @@ class EpubRenderer:
         for i, (name, data) in enumerate(pub.styles):
             book.add_item(epub.EpubItem(f"style-{i}", f"styles/{name}", media_type(name), data))
         for i, (name, path) in enumerate(pub.images):
-            book.add_item(epub.EpubItem(f"img-{i}", name, media_type(name), path.read_bytes()))
+            data = model.image_data.get(name.removeprefix("assets/")) or path.read_bytes()
+            book.add_item(epub.EpubItem(f"img-{i}", name, media_type(name), data))
         items = []
         for doc in pub.documents:
             item = epub.EpubItem(doc.uid, doc.name, "application/xhtml+xml", doc.data)

@@ -7,7 +7,9 @@ foot of the page. Every block gets its page-map key (pagemap.annotate).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+from pathlib import Path
 
 from jinja2 import Environment
 
@@ -15,6 +17,7 @@ from ... import __version__, pagemap
 from ...document import BookModel
 from ...links import Links
 from ...model import Book
+from ...paths import IMAGE_TYPES
 from ...templating import render_document
 from ...xhtml import serialize_document
 from ..markup import Writer
@@ -25,6 +28,8 @@ def print_writer(model: BookModel) -> Writer:
     """Print's way with content: one document, images by file URL, each note at its call."""
 
     def image_url(rel: str) -> str | None:
+        if (data := model.image_data.get(rel)) is not None:  # scaled down (passes/bitmaps.py)
+            return f"data:{IMAGE_TYPES[Path(rel).suffix.lower()]};base64,{base64.b64encode(data).decode()}"
         path = model.images.get(rel)
         return path.as_uri() if path is not None else None
 
