@@ -38,6 +38,7 @@ language: en
 # rights: For internal training use.
 # cover: images/cover.png    # without it, a cover is generated
 page_size: A4                # A4, A5, Letter, or a trim size such as 6x9in
+# openers: recto             # chapters on right-hand pages, as printed books do (default: any)
 chapters:
   - chapters/01-introduction.md
 """

@@ -59,6 +59,7 @@ class BookConfig(Strict):
     pdf_standard: Literal["ua-1", "a-3u", "none"] = "ua-1"
     toc_depth: Annotated[int, Field(ge=1, le=3)] = 2
     image_resolution: Annotated[int, Field(ge=72, le=2400)] = 300  # ppi at most, across the page
+    openers: Literal["recto", "any"] = "any"  # where chapters start: a right-hand page, or the next page
 
     @field_validator("authors", mode="before")
     @classmethod

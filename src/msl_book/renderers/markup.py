@@ -123,6 +123,10 @@ def _inline_notes(
             _append_text(span, p.text or "")
             for child in list(p):
                 span.append(child)
+        for el in span.iter():  # a note written over several lines is one run of text
+            el.text = el.text.replace("\n", " ") if el.text else el.text
+            if el is not span and el.tail:
+                el.tail = el.tail.replace("\n", " ")
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
 

@@ -47,6 +47,10 @@ class PartState:
     end_page: str = ""  # name of the page a part's end marker makes: not counted
     exchanged: bool = False
     footnotes: list = field(default_factory=list, repr=False)
+    # Chapters may open on either side (openers: any): a part's first page is a left one when
+    # its first folio is even, so a new folio of the other parity cannot be taken in place.
+    sides_follow_folios: bool = False
+    wrong_side: bool = False
 
 
 def part_patch(state: PartState) -> Patch:
@@ -90,6 +94,14 @@ def part_patch(state: PartState) -> Patch:
                         anchors[anchor] = index
             count = len(made) - (1 if made and made[-1].page_type.name == state.end_page else 0)
             first_number, values = state.exchange(count, anchors)
+            if (
+                state.sides_follow_folios
+                and state.first_number is not None
+                and first_number is not None
+                and (first_number - state.first_number) % 2
+            ):
+                state.wrong_side = True  # laid out on the wrong sides: it is laid out again
+                return iter(made)
             _renumber(context, state, first_number, values)
             for _ in range(MAX_PASSES):  # as layout_document's own loop, which this one continues
                 if _settled(context):

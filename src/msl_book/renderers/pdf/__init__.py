@@ -35,13 +35,21 @@ class PdfRenderer:
         html = print_html(model, job.env, meta)
         file = job.staging / self.file_name(job.name)
         pdf_id = hashlib.md5(job.identifier.encode()).hexdigest().encode()
+        openers = pdf_layout.openers_css(book.config.openers)
         settings = parts.Settings(
-            book.root, theme, book.config.page_size, self.edition, self.standard, pdf_id
+            book.root,
+            theme,
+            book.config.page_size,
+            self.edition,
+            self.standard,
+            pdf_id,
+            openers,
+            sides_follow_folios=book.config.openers == "any",
         )
         layout = parts.render(html, settings, file, report, say)
         if layout is None:  # short enough to lay out in one piece
             layout = pdf_layout.lay_out(
-                html, book.root, theme, book.config.page_size, self.edition, report, say
+                html, book.root, theme, book.config.page_size, self.edition, report, say, extra_css=openers
             )
             report.raise_if_failed()
             say(f"Writing {file.name}")

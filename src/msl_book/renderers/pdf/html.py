@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from jinja2 import Environment
+from lxml import etree
 
 from ... import __version__, pagemap
 from ...document import BookModel
@@ -19,7 +20,7 @@ from ...links import Links
 from ...model import Book
 from ...paths import IMAGE_TYPES
 from ...templating import render_document
-from ...xhtml import serialize_document
+from ...xhtml import q, serialize_document
 from ..markup import Writer
 from .math import draw_math
 
@@ -33,7 +34,17 @@ def print_writer(model: BookModel) -> Writer:
         path = model.images.get(rel)
         return path.as_uri() if path is not None else None
 
-    return Writer(Links(model), image_url, inline_notes=True, finish=draw_math)
+    return Writer(Links(model), image_url, inline_notes=True, finish=_finish)
+
+
+def _finish(tree: etree._Element) -> None:
+    """What print does besides: math drawn, lists numbered from their start."""
+    draw_math(tree)
+    for ol in tree.iter(q("ol")):
+        # WeasyPrint ignores <ol start>: a list interrupted by other blocks restarted at 1
+        start = ol.get("start", "")
+        if start.lstrip("-").isdigit() and int(start) != 1:
+            ol.set("style", f"counter-reset: list-item {int(start) - 1}")
 
 
 def print_html(rbook: BookModel, env: Environment, meta: dict[str, object]) -> str:

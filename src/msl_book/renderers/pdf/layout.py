@@ -64,6 +64,16 @@ def page_geometry_css(page_size: str) -> str:
     )
 
 
+def openers_css(openers: str) -> str:
+    """``any``: chapters (and the title page) start on the next page, with no blank verso;
+    ``recto`` is print.css's own rule: on a right-hand page."""
+    if openers != "any":
+        return ""
+    return (
+        ".frontmatter > .titlepage, .chapter, .chapter.role-preface, .msl-part-end { break-before: page; }\n"
+    )
+
+
 def edition_css(edition: str) -> str:
     if edition != "print":
         return ""

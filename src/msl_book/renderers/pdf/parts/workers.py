@@ -40,6 +40,8 @@ class Settings:
     edition: str
     standard: str
     identifier: bytes
+    extra_css: str = ""  # the book's own page rules (openers)
+    sides_follow_folios: bool = False  # openers: any, so a part may start on a left page
 
 
 @dataclass
@@ -157,6 +159,8 @@ class Runner:
                 _, pages, anchors, diagnostics, final = message
                 self.results[child.index].pages = pages
                 self.plan.measured(child.index, len(pages), anchors)
+                if not final:  # a kept part that could not take its numbers is laid out again
+                    self.plan.parts[child.index].given = None
                 _add(self.report if final else self.measuring, diagnostics)
             elif kind == "written":
                 _, self.results[child.index].fonts, diagnostics = message
@@ -223,6 +227,10 @@ def work(
             state.exchange = exchange
         report = Report()
         css = PART_END_CSS + (PART_CONTINUED_CSS if state.first_number is not None else "")
+        css += settings.extra_css
+        state.sides_follow_folios = settings.sides_follow_folios
+        if settings.sides_follow_folios and state.first_number is not None and state.first_number % 2 == 0:
+            css += "html { break-before: left; }\n"  # an even folio is a left-hand page
         layout = pdf_layout.lay_out(
             html,
             settings.project,
@@ -237,7 +245,7 @@ def work(
             del layout.document.pages[-1]  # the page of the part's end marker, after any blank verso
         # numbered from the first folio the part has now (a kept part took its real one)
         layout.pages = page_infos(layout.document, state.first_number)
-        final = final or (keep and state.exchanged)  # laid out with the real numbers
+        final = final or (keep and state.exchanged and not state.wrong_side)  # with the real numbers
         conn.send(("laid-out", layout.pages, anchor_pages(layout), report.items, final))
         if final and not report.errors:
             report = Report()
