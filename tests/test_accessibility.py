@@ -1,4 +1,5 @@
-"""DAISY Ace on the real handbook's EPUB: no violations of any impact.
+"""DAISY Ace on the real handbook's EPUB and the pandoc-style course's (math, code, raw
+HTML, an Inkscape SVG): no violations of any impact.
 
 Ace (npm @daisy/ace-cli) runs the book in Chromium. .ci/run installs both and sets
 MSL_BOOK_ACE to the ace-cli executable and MSL_BOOK_REQUIRE_ACE=1; elsewhere the test is
@@ -21,7 +22,7 @@ def _ace() -> str | None:
     return os.environ.get("MSL_BOOK_ACE") or shutil.which("ace") or shutil.which("ace-cli")
 
 
-def test_ace_reports_no_violations(handbook, tmp_path):
+def _run_ace(epub, tmp_path) -> dict:
     ace = _ace()
     if not ace:
         if os.environ.get("MSL_BOOK_REQUIRE_ACE") == "1":
@@ -32,7 +33,7 @@ def test_ace_reports_no_violations(handbook, tmp_path):
         "PUPPETEER_EXECUTABLE_PATH": os.environ.get("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium"),
     }
     proc = subprocess.run(
-        [ace, "--silent", "--force", "--outdir", str(tmp_path), str(handbook.epub)],
+        [ace, "--silent", "--force", "--outdir", str(tmp_path), str(epub)],
         capture_output=True,
         text=True,
         env=env,
@@ -41,14 +42,34 @@ def test_ace_reports_no_violations(handbook, tmp_path):
     )
     report = tmp_path / "report.json"
     assert report.exists(), proc.stdout + proc.stderr
-    data = json.loads(report.read_text(encoding="utf-8"))
-    found = {impact: [] for impact in IMPACTS}
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def _violations(data: dict) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {impact: [] for impact in IMPACTS}
     for doc in data["assertions"]:
         for a in doc.get("assertions", []):
             if a["earl:result"]["earl:outcome"] == "fail":
                 found[a["earl:test"].get("earl:impact", "minor")].append(
                     f"{a['earl:test']['dct:title']} in {doc['earl:testSubject']['url']}"
                 )
-    assert found == {impact: [] for impact in IMPACTS}
+    return found
+
+
+def test_ace_reports_no_violations(handbook, tmp_path):
+    data = _run_ace(handbook.epub, tmp_path)
+    assert _violations(data) == {impact: [] for impact in IMPACTS}
     # Ace also reads the package's accessibility metadata: it must have found what we declare
     assert "pageNavigation" in json.dumps(data["earl:testSubject"]["metadata"])
+
+
+def test_ace_reports_no_violations_in_the_pandoc_course(tmp_path):
+    from msl_book.build import BuildOptions, build
+
+    from conftest import FIXTURES
+
+    epub = (
+        build(FIXTURES / "course", BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    )
+    data = _run_ace(epub, tmp_path / "ace")
+    assert _violations(data) == {impact: [] for impact in IMPACTS}

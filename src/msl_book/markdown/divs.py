@@ -14,6 +14,7 @@ import re
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 
 from .attributes import add, parse
 
@@ -44,6 +45,20 @@ def divs_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before(
         "fence", "fenced_div", _div_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
+    md.core.ruler.after("block", "callout_titles", _callout_titles)
+
+
+def _callout_titles(state: StateCore) -> None:
+    """Quarto gives a callout its title with a heading as its first element: that heading
+    is the title, not a section of the chapter."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        classes = token.attrs.get("class", "").split() if token.type == "div_open" else []
+        if not any(c.startswith("callout-") for c in classes) or token.attrs.get("title"):
+            continue
+        if i + 3 < len(tokens) and tokens[i + 1].type == "heading_open":
+            token.info = tokens[i + 2].content.strip()
+            del tokens[i + 1 : i + 4]
 
 
 def _line(state: StateBlock, number: int) -> str:

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 import latex2mathml.converter
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -31,6 +32,9 @@ _ENVIRONMENT = re.compile(r"\\(begin|end)\{([^}]*)\}")
 def math_plugin(md: MarkdownIt) -> None:
     # pandoc's tex_math_dollars: no space inside the dollars, no digit after the closing one
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
+    # displayed math as a block of its own: $$ lines, and {#eq-…} after the closing $$
+    md.block.ruler.disable("math_block")
+    md.block.ruler.before("math_block", "display_math", _display_block, {"alt": ["paragraph"]})
     md.core.ruler.after("inline", "equations", _equations)
     md.add_render_rule("math_inline", _inline)
     md.add_render_rule("math_inline_double", _display_inline)
@@ -89,6 +93,51 @@ def _block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     tok = tokens[idx]
     ident = f' id="{escape(str(tok.attrs["id"]))}"' if tok.attrs.get("id") else ""
     return f'<div class="equation"{ident}>{to_mathml(tok.content, True)}</div>\n'
+
+
+_CLOSING = re.compile(r"^(.*?)\$\$\s*(\{[^{}]*\})?\s*$")
+
+
+def _display_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """``$$`` … ``$$`` on lines of their own (or on one line), the closing ``$$`` optionally
+    followed by attributes: ``$$ {#eq-ror}``."""
+    if state.sCount[start] - state.blkIndent >= 4:
+        return False
+    first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    if not first.startswith("$$"):
+        return False
+    rest, line, found = first[2:], start, None
+    while True:
+        m = _CLOSING.match(rest)
+        if m and (line > start or m[1].strip()):
+            found = m
+            break
+        line += 1
+        if line >= end:
+            return False  # never closed: the $$ is text (and inline math, if any)
+        rest = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        if not rest.strip():
+            return False  # a blank line ends the paragraph it would have been
+    attrs: dict[str, str] = {}
+    if found[2]:
+        try:
+            length, attrs = parse(found[2])
+        except ValueError:
+            return False
+        if length != len(found[2]) - 1:
+            return False
+    if silent:
+        return True
+    inner = [first[2:]] if line > start else []
+    inner += [state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]] for n in range(start + 1, line)]
+    inner.append(found[1])
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = "\n".join(part for part in inner if part.strip()) if line > start else found[1]
+    token.map = [start, line + 1]
+    add(token, attrs)
+    state.line = line + 1
+    return True
 
 
 def _equations(state: StateCore) -> None:

@@ -92,6 +92,8 @@ def _table(model: BookModel, table: etree._Element, label: str) -> None:
         style = cell.attrib.pop("style", "")
         if m := re.match(r"text-align:\s*(left|right|center)", style):
             add_class(cell, f"align-{m[1]}")
+        if local(cell) == "th" and not "".join(cell.itertext()).strip() and len(cell) == 0:
+            cell.tag = q("td")  # an empty corner is not a header: screen readers announce it
     _label_target(model, table, Kind.TABLE, label)
 
 

@@ -8,6 +8,8 @@ print, the end of the chapter in the EPUB).
 
 from __future__ import annotations
 
+from xml.sax.saxutils import escape
+
 from lxml import etree
 
 from ..document import ANSWERS_ID, QA, BookModel, Fragment, GlossaryTerm, Heading, Kind, Note, Section, Target
@@ -28,7 +30,14 @@ def build(model: BookModel, section: Section, report: Report) -> None:
     md = shared_markdown()
 
     def frag(parsed: ParsedText) -> Fragment:
-        return Fragment(parse_fragment(md.render(parsed, ch.id)), ch.id)
+        html = md.render(parsed, ch.id)
+        try:
+            return Fragment(parse_fragment(html), ch.id)
+        except etree.XMLSyntaxError as exc:
+            # raw HTML that does not nest: reported at its line by the scan, when it could be
+            if not any(d.path == ch.path for d in report.errors):
+                report.error(f"raw HTML does not nest: {exc.msg}", ch.path)
+            return Fragment(parse_fragment(f"<pre>{escape(html)}</pre>"), ch.id)
 
     section.body = frag(src.body)
     _demote_h1(section.body.root, ch.path, report)

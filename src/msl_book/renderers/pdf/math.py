@@ -24,7 +24,13 @@ def draw_math(root: etree._Element) -> None:
         display = math.get("display") == "block"
         tex = math.get("alttext", "")
         source = etree.tostring(math, encoding="unicode")
-        uri, width, height, depth = _draw(source)
+        try:
+            uri, width, height, depth = _draw(source)
+        except Exception:  # ziamath cannot draw it: the TeX was reported at its line already
+            code = element("code", {"class": "math-error"}, tex)
+            code.tail = math.tail
+            math.getparent().replace(math, code)
+            continue
         style = f"width: {width:.3f}em; height: {height:.3f}em; vertical-align: {-depth:.3f}em"
         img = element("img", {"class": "math-image", "src": uri, "alt": tex or "formula", "style": style})
         if display:

@@ -1,0 +1,298 @@
+"""Books written for pandoc build as they are: the course fixture (tests/fixtures/course),
+written the way course material is (chapters without front matter, nested exercise and
+solution divs, raw HTML keys, math, highlighted code in three languages, an Inkscape SVG),
+checked in both outputs; and every refused construct with its exact message."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+
+import pikepdf
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from msl_book.build import BuildOptions, BuildResult, build
+
+from conftest import FIXTURES, make_book, run_cli, run_epubcheck
+
+X = "{http://www.w3.org/1999/xhtml}"
+M = "{http://www.w3.org/1998/Math/MathML}"
+SECOND = "chapters/02-second.md"
+
+
+@dataclass
+class Course:
+    result: BuildResult
+    docs: dict[str, etree._Element]  # EPUB documents by name
+    opf: etree._Element
+    texts: list[str]  # PDF page texts
+    pdf: object
+    epub: object
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Course:
+    out = tmp_path_factory.mktemp("course")
+    result = build(FIXTURES / "course", BuildOptions(output=out))
+    paths = {o.format: o.path for o in result.outputs}
+    with zipfile.ZipFile(paths["epub"]) as z:
+        docs = {
+            n.removeprefix("EPUB/text/"): etree.fromstring(z.read(n))
+            for n in z.namelist()
+            if n.endswith(".xhtml")
+        }
+        opf = etree.fromstring(z.read("EPUB/content.opf"))
+    texts = [re.sub(r"\s+", " ", p.extract_text() or "") for p in PdfReader(paths["pdf"]).pages]
+    return Course(result, docs, opf, texts, paths["pdf"], paths["epub"])
+
+
+def _all(root: etree._Element, tag: str, cls: str | None = None) -> list[etree._Element]:
+    found = list(root.iter(f"{X}{tag}"))
+    return [el for el in found if cls is None or cls in el.get("class", "").split()]
+
+
+def _text(el: etree._Element) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def test_the_course_builds_with_one_warning_and_no_error(course):
+    assert [str(w) for w in course.result.warnings] == [
+        "chapters/01-why-signals.md:30: warning: link to ../handouts/report-form.pdf, a file that "
+        "is not a chapter of this book: its text is kept, without the link"
+    ]
+
+
+def test_epubcheck_passes_with_mathml_and_an_inkscape_svg(course):
+    report = run_epubcheck(course.epub)
+    assert (report.errors, report.warnings) == (0, 0), report.messages
+
+
+def test_titles_come_from_headings_and_pandoc_title_blocks(course):
+    titles = [
+        _text(h)
+        for name in ("why-signals.xhtml", "working-with-data.xhtml")
+        for h in _all(course.docs[name], "h1", "chapter-title")
+    ]
+    assert titles == ["Chapter 1 Why Signals Matter", "Chapter 3 Working with the Data"]
+    assert "Why Signals Matter" in course.texts[4]
+
+
+def test_nested_exercise_and_solution_divs(course):
+    doc = course.docs["why-signals.xhtml"]
+    exercise = next(el for el in _all(doc, "div", "exercise"))
+    assert exercise.get("id") == "ex-first-report" and "fenced" in exercise.get("class")
+    solution = _all(exercise, "div", "solution")
+    assert len(solution) == 1 and _text(solution[0]).startswith("Write down what you were told")
+    measuring = course.docs["measuring.xhtml"]
+    assert [len(_all(ex, "div", "solution")) for ex in _all(measuring, "div", "exercise")] == [1]
+
+
+def test_quarto_callouts_keep_their_box_and_title(course):
+    note = _all(course.docs["why-signals.xhtml"], "div", "callout-note")[0]
+    assert _text(_all(note, "p", "callout-title")[0]) == "Note How to use this course"
+    tip = _all(course.docs["review.xhtml"], "div", "callout-tip")[0]
+    assert _text(_all(tip, "p", "callout-title")[0]) == "Tip Keep the course"
+    assert not _all(tip, "h2")  # the heading became the title, not a section of the chapter
+
+
+def test_image_attributes_alt_width_and_the_figure_id(course):
+    figure = next(el for el in _all(course.docs["why-signals.xhtml"], "figure"))
+    img = figure.find(f"{X}img")
+    assert figure.get("id") == "fig-flow"
+    assert img.get("alt") == "A flow chart: field report, intake, coding, database, signal review"
+    assert img.get("style") == "width: 80%"
+    assert _text(figure.find(f"{X}figcaption")).startswith("Figure 1.1 Reports flow from the field")
+    assert "As Figure 1.1 (page 1) shows" in course.texts[4]
+
+
+def test_inline_constructs_in_the_epub(course):
+    doc = course.docs["why-signals.xhtml"]
+    assert [_text(k) for k in _all(doc, "kbd")] == ["Ctrl", "F"]
+    assert [_text(s) for s in _all(doc, "sup") if not s.get("class")][:2] == ["3", "4"]
+    assert _text(_all(doc, "span", "smallcaps")[0]) == "Not every report is a signal"
+    assert _text(_all(doc, "mark")[0]) == "disproportionality"
+    assert _text(_all(doc, "u")[0]) == "clinical plausibility"
+    warning = _all(course.docs["measuring.xhtml"], "div", "callout-warning")[0]
+    assert [_text(s) for s in _all(warning, "sub")] == ["2"]
+    assert [_text(s) for s in _all(warning, "sup")] == ["2"]
+    assert _text(_all(warning, "s")[0]) == "A high ROR proves a causal link."
+    unlinked = _all(doc, "span", "unlinked")
+    assert [_text(s) for s in unlinked] == ["printable handout"]
+
+
+def test_inline_constructs_in_the_pdf(course):
+    text = " ".join(course.texts)
+    assert "press Ctrl + F in the database" in text
+    assert "Water is H2O, and a dose of 50 mg/m2 is not" in text
+    assert "printable handout with the intake form" in text
+
+
+def test_tables_with_attributes_and_captions(course):
+    table = next(t for t in _all(course.docs["why-signals.xhtml"], "table"))
+    assert table.get("id") == "tbl-sources" and "sources" in table.get("class", "")
+    assert _text(table.find(f"{X}caption")) == "Table 1.1 Where reports come from in a typical year"
+    corner = _all(course.docs["measuring.xhtml"], "table")[0].find(f".//{X}thead/{X}tr")[0]
+    assert corner.tag == f"{X}td"  # an empty corner is not a header cell
+
+
+def test_math_is_mathml_in_the_epub_with_its_tex(course):
+    doc = course.docs["measuring.xhtml"]
+    maths = list(doc.iter(f"{M}math"))
+    assert len(maths) >= 8
+    assert maths[0].get("alttext") == r"\mathrm{PRR} = \frac{a/(a+b)}{c/(c+d)}"
+    items = {
+        i.get("href"): i.get("properties", "") for i in course.opf.iter("{http://www.idpf.org/2007/opf}item")
+    }
+    assert "mathml" in items["text/measuring.xhtml"].split()
+    assert "mathml" not in items["text/review.xhtml"].split()
+    equation = next(d for d in _all(doc, "div", "equation") if d.get("id") == "eq-ci")
+    assert _text(_all(equation, "span", "eq-number")[0]) == "(2.2)"
+
+
+def test_math_is_drawn_in_the_pdf_with_its_tex_as_alternative_text(course):
+    with pikepdf.open(course.pdf) as pdf:
+        alts = []
+        todo = [pdf.Root.StructTreeRoot]
+        while todo:
+            node = todo.pop()
+            if isinstance(node, pikepdf.Dictionary):
+                if node.get("/S") == "/Figure" and "/Alt" in node:
+                    alts.append(str(node.Alt))
+                kids = node.get("/K")
+                if isinstance(kids, pikepdf.Array):
+                    todo += list(kids)
+                elif isinstance(kids, pikepdf.Dictionary):
+                    todo.append(kids)
+    assert r"\mathrm{ROR} = \frac{a/b}{c/d} = \frac{ad}{bc}" in alts
+    assert {"a = 12", "d = 9750", r"\mathrm{PRR} = \frac{a/(a+b)}{c/(c+d)}"} <= set(alts)
+
+
+def test_equation_references_read_their_number_and_page(course):
+    measuring = next(t for t in course.texts if "the lower bound of" in t)
+    assert "the lower bound of Equation 2.2 (page 3) exceeds 1" in measuring
+    review = next(t for t in course.texts if "This review brings the course together" in t)
+    assert "the interval (page 3)" in review
+
+
+def test_code_is_highlighted_in_three_languages(course):
+    doc = course.docs["working-with-data.xhtml"]
+    blocks = _all(doc, "pre", "code")
+    assert [b.get("class") for b in blocks] == [
+        "code language-python",
+        "code language-r numbered",
+        "code language-sql",
+    ]
+    keywords = [_text(s) for s in blocks[0].iter(f"{X}span") if s.get("class") == "kn"]
+    assert keywords == ["import"]
+    assert [_text(n) for n in _all(blocks[1], "span", "ln")] == ["1", "2", "3", "4", "5"]
+    assert any(s.get("class") == "k" and _text(s) == "SELECT" for s in blocks[2].iter(f"{X}span"))
+    inline = [c for c in _all(doc, "code") if c.get("class") == "python"]
+    assert inline and inline[0].find(f"{X}span") is not None
+
+
+def test_code_colours_pass_wcag_aa_on_the_code_background():
+    from msl_book.theme import theme_dir
+
+    css = (theme_dir() / "styles" / "base.css").read_text(encoding="utf-8")
+    start = css.index("/* Highlighted code")
+    colours = re.findall(r"color: (#[0-9a-f]{6})", css[start : css.index("/*", start + 10)])
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    background = luminance("#f3f6f7")
+    assert len(colours) >= 10
+    for colour in colours:
+        assert (background + 0.05) / (luminance(colour) + 0.05) >= 4.5, colour
+
+
+def test_task_lists_line_blocks_details_and_breaks(course):
+    doc = course.docs["working-with-data.xhtml"]
+    boxes = doc.findall(f".//{X}input")
+    assert [(b.get("checked"), b.get("aria-label")) for b in boxes] == [
+        ("checked", "Done"),
+        ("checked", "Done"),
+        (None, "Not done"),
+    ]
+    block = _all(doc, "div", "line-block")[0]
+    assert len(block.findall(f"{X}br")) == 2
+    assert "\u00a0\u00a0\u00a0\u00a0Step two" in "".join(block.itertext())
+    details = _all(doc, "details")[0]
+    assert _text(details.find(f"{X}summary")) == "Why the anonymised view?"
+    assert any(p.find(f"{X}br") is not None for p in _all(doc, "p"))
+
+
+# -- refused, with the reason -----------------------------------------------------------------
+
+REFUSED = {
+    "script": (
+        "<script>alert(1)</script>",
+        "<script> is not allowed in a book: it could run code or load something",
+    ),
+    "iframe": (
+        '<iframe src="https://example.com"></iframe>',
+        "<iframe> is not allowed in a book: it could run code or load something",
+    ),
+    "event handler": (
+        '<span onmouseover="x()">Hover</span>',
+        "event handler 'onmouseover' is not allowed on <span>: a book runs no scripts",
+    ),
+    "inline style": (
+        '<p style="color: red">Red</p>',
+        'inline style is not allowed (style="color: red"): give the element a class '
+        '(class="…" in HTML, {.name} in Markdown) and style it in styles/custom.css',
+    ),
+    "javascript link": (
+        '<a href="javascript:alert(1)">x</a>',
+        "<a href=\"javascript:alert(1)\">: 'javascript:' URLs are not allowed",
+    ),
+    "style attribute in Markdown": (
+        "[Red]{style='color: red'}",
+        'inline style is not allowed (style="color: red"): give the element a class '
+        '(class="…" in HTML, {.name} in Markdown) and style it in styles/custom.css',
+    ),
+    "unclosed raw tag": ("Press <kbd>Ctrl.", "<kbd> is not closed in its paragraph: add </kbd>"),
+    "stray fence": (":::", "':::' closes no div (a div opens with '::: name' or '::: {.class}')"),
+    "malformed math": (r"A formula $\frac{a$ here.", r"math 1 '{' not closed: $\frac{a$"),
+    "unknown math command": (
+        r"A formula $\badcommand{x}$ here.",
+        r"math unknown command \badcommand: $\badcommand{x}$",
+    ),
+    "file URL image": (
+        "![A file](file:///etc/hostname)",
+        "image file:///etc/hostname: a file: URL cannot be used; copy the image into the project and give its path",
+    ),
+    "image size": (
+        "![A dot](../images/dot.svg){width=wide}",
+        "image width 'wide' is not a size (use 300, 300px, 50%, 3in…)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSED), ids=list(REFUSED))
+def test_refused_constructs_say_why_at_their_line(tmp_path, case):
+    source, message = REFUSED[case]
+    project = make_book(tmp_path, {SECOND: f"---\ntitle: Second Chapter\n---\nText.\n\n{source}\n"})
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert result.err.splitlines() == [f"{SECOND}:6: {message}", "msl-book: check failed: 1 error"]
+
+
+def test_an_unknown_attribute_is_kept_as_data_and_an_unknown_html_attribute_dropped(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            SECOND: '---\ntitle: Second Chapter\n---\n[Hard]{.level difficulty=3}\n\n<p align="center">Mid</p>\n'
+        },
+    )
+    result = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",)))
+    assert [str(w) for w in result.warnings] == [f"{SECOND}:6: warning: attribute 'align' on <p> is ignored"]
+    with zipfile.ZipFile(result.outputs[0].path) as z:
+        text = z.read("EPUB/text/second.xhtml").decode()
+    assert '<span class="level" data-difficulty="3">Hard</span>' in text
+    assert "<p>Mid</p>" in text
