@@ -5,6 +5,7 @@ headers, the print edition's bleed and crop marks."""
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 
 import pikepdf
@@ -278,3 +279,117 @@ def test_page_references_show_the_page_their_target_starts_on(tmp_path):
     assert backward == page_of("Alpha section")
     assert answer == page_of("Answers to the Review Questions")
     assert len({forward, backward}) == 2
+
+
+# -- the layout bugs found on books not written for msl-book -----------------------------------
+
+
+def _pdf_texts(path):
+    return [p.extract_text() or "" for p in PdfReader(path).pages]
+
+
+def test_a_footnote_written_over_several_lines_prints_as_one_run_of_text(tmp_path):
+    chapter = (
+        "---\ntitle: Second Chapter\n---\nA claim.[^long]\n\n"
+        "[^long]: A note written\n    over several\n    source lines, as authors wrap them.\n"
+    )
+    project = make_book(tmp_path, {"chapters/02-second.md": chapter})
+    result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
+    lines = [line for t in _pdf_texts(result.outputs[0].path) for line in _lines(t)]
+    assert "1. A note written over several source lines, as authors wrap them." in lines
+
+
+def test_a_numbered_list_interrupted_by_a_paragraph_goes_on_counting(tmp_path):
+    chapter = "---\ntitle: Second Chapter\n---\n1. First\n2. Second\n\nA remark.\n\n3. Third\n4. Fourth\n"
+    project = make_book(tmp_path, {"chapters/02-second.md": chapter})
+    result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / "out"))
+    page = next(t for t in _pdf_texts(result.outputs[0].path) if "A remark." in t)
+    assert re.findall(r"^(\d)\. *$", page, re.MULTILINE) == ["1", "2", "3", "4"]  # the list markers
+
+
+def test_a_cover_image_covers_the_page_and_the_print_editions_bleed(tmp_path):
+    """The cover page rendered: every corner, bleed included, shows the image's colour."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian poppler-utils) is not installed; .ci/run installs it")
+    cover = tmp_path / "cover.png"
+    Image.new("RGB", (620, 877), (240, 200, 80)).save(cover)
+    project = make_book(tmp_path, {"images/cover.png": cover.read_bytes()})
+    config = project / "book.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "cover: images/cover.png\n", encoding="utf-8")
+    result = build(
+        project, BuildOptions(formats=("pdf",), editions=("screen", "print"), output=tmp_path / "o")
+    )
+    for out in result.outputs:
+        png = tmp_path / f"{out.edition}"
+        command = [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "72",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(out.path),
+            str(png),
+        ]
+        subprocess.run(command, check=True)
+        with pikepdf.open(out.path) as pdf:
+            media = [float(v) for v in pdf.pages[0].MediaBox]
+            bleed = [float(v) for v in pdf.pages[0].obj.get("/BleedBox", pdf.pages[0].MediaBox)]
+        with Image.open(f"{png}.png") as page:
+            rgb = page.convert("RGB")
+        # 72 dpi: a pixel a point; 3 points in from the bleed's edges (the bleed is 8.5 points)
+        left, right = bleed[0] - media[0] + 3, bleed[2] - media[0] - 4
+        top, bottom = media[3] - bleed[3] + 3, media[3] - bleed[1] - 4
+        corners = [rgb.getpixel((round(x), round(y))) for x in (left, right) for y in (top, bottom)]
+        assert all(abs(c[0] - 240) < 12 and abs(c[1] - 200) < 12 and abs(c[2] - 80) < 12 for c in corners), (
+            out.edition,
+            corners,
+        )
+
+
+def test_a_review_question_is_not_left_alone_away_from_its_box(tmp_path):
+    filler = "Words that fill the page so that the questions come at its foot. " * 7
+    questions = "".join(
+        f"  - question: Review question number {n} about the chapter, long enough to wrap?\n"
+        f"    answer: An answer.\n"
+        for n in range(1, 6)
+    )
+    for paragraphs in range(9, 15):
+        body = "\n\n".join([filler] * paragraphs)
+        chapter = f"---\ntitle: Second Chapter\nquestions:\n{questions}---\n{body}\n"
+        project = make_book(tmp_path / str(paragraphs), {"chapters/02-second.md": chapter})
+        result = build(project, BuildOptions(formats=("pdf",), output=tmp_path / str(paragraphs) / "out"))
+        texts = _pdf_texts(result.outputs[0].path)
+        answers = next(i for i, t in enumerate(texts) if "Answers to the Review Questions" in _lines(t)[:3])
+        second = next(i for i, t in enumerate(texts) if "CHAPTER 2" in _lines(t)[:2])
+        # the box title is letter-spaced: pypdf reads it as "R EVIEW QU EST IONS"
+        title = [i for i in range(second, answers) if "REVIEWQUESTIONS" in texts[i].replace(" ", "")]
+        last = [i for i in range(second, answers) if "Review question number 5" in texts[i]]
+        assert title == last, (paragraphs, title, last)
+
+
+def test_openers_any_gives_no_blank_pages_and_recto_gives_them(tmp_path):
+    texts = {}
+    for openers in ("any", "recto"):
+        project = make_book(tmp_path / openers)
+        config = project / "book.yaml"
+        text = config.read_text(encoding="utf-8").replace("openers: recto\n", f"openers: {openers}\n")
+        config.write_text(text, encoding="utf-8")
+        result = build(project, BuildOptions(output=tmp_path / openers / "out"))
+        texts[openers] = _pdf_texts(result.outputs[0].path)
+        with zipfile.ZipFile(result.outputs[1].path) as epub:
+            nav = epub.read("EPUB/text/nav.xhtml").decode()
+        page_list = nav[nav.index('epub:type="page-list"') :]
+        labels = re.findall(r'<a href="[^"]+">([^<]+)</a>', page_list)
+        assert labels and set(labels) <= set(PdfReader(result.outputs[0].path).page_labels), openers
+    assert [i for i, t in enumerate(texts["any"]) if i and not t.strip()] == []
+    assert [i for i, t in enumerate(texts["recto"]) if i and not t.strip()] == [1, 5, 9]
+    assert len(texts["any"]) < len(texts["recto"])

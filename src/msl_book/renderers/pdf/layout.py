@@ -77,7 +77,7 @@ def openers_css(openers: str) -> str:
 def edition_css(edition: str) -> str:
     if edition != "print":
         return ""
-    return "@page { bleed: 3mm; marks: crop cross; }\n"
+    return "@page { bleed: 3mm; marks: crop cross; }\nhtml { --bleed: 3mm; }\n"
 
 
 def lay_out(
