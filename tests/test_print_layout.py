@@ -393,3 +393,23 @@ def test_openers_any_gives_no_blank_pages_and_recto_gives_them(tmp_path):
     assert [i for i, t in enumerate(texts["any"]) if i and not t.strip()] == []
     assert [i for i, t in enumerate(texts["recto"]) if i and not t.strip()] == [1, 5, 9]
     assert len(texts["any"]) < len(texts["recto"])
+
+
+def test_the_typeset_cover_is_in_the_book_colour_to_its_edges(handbook, tmp_path):
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian poppler-utils) is not installed; .ci/run installs it")
+    png = tmp_path / "cover"
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "36", "-f", "1", "-l", "1", "-singlefile", str(handbook.pdf), str(png)],
+        check=True,
+    )
+    with Image.open(f"{png}.png") as page:
+        rgb = page.convert("RGB")
+        w, h = rgb.size
+        corners = [rgb.getpixel((x, y)) for x in (1, w - 2) for y in (1, h - 2)]
+    assert corners == [(15, 94, 107)] * 4  # #0f5e6b, the theme's cover colour
