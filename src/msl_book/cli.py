@@ -229,6 +229,30 @@ def init(
     typer.echo(f"Next: msl-book serve {directory}  (or msl-book build {directory})")
 
 
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="An mdBook, a Quarto book or a folder of Markdown files.")],
+    destination: Annotated[
+        Path | None, typer.Argument(help="Where to create the book project.", show_default="PATH-book")
+    ] = None,
+) -> None:
+    """Turn an existing project (mdBook, Quarto, Markdown files) into a book project."""
+    from .importer import KIND_NAMES, import_project
+
+    try:
+        imported = import_project(path, destination)
+    except BookError as exc:
+        _fail(exc.diagnostics, "import")
+        return
+    for w in imported.warnings:
+        typer.echo(str(w), err=True)
+    for change in imported.converted:
+        typer.echo(f"  converted {change}")
+    chapters = _plural(imported.chapters, "chapter")
+    typer.echo(f"Imported {KIND_NAMES[imported.kind]}: {chapters} in {imported.destination}")
+    typer.echo(f"Next: msl-book check {imported.destination}  (then msl-book build {imported.destination})")
+
+
 @app.command()
 def serve(
     project: ProjectArg = Path("."),

@@ -180,7 +180,7 @@ def _check_attrs(tok: Token, path: str, line: int, report: Report) -> None:
             del tok.attrs[name]
         elif tag == "img" and name in ("width", "height"):
             _image_size(tok, name, value, path, line, report)
-        elif tag == "img" and name == "alt":
+        elif tag == "img" and name in ("alt", "fig-alt"):  # fig-alt: Quarto's name for it
             tok.meta["alt"] = tok.attrs.pop(name)
         elif not allowed_attribute(tag, name) and name not in ("alt", "title"):
             tok.attrs[f"data-{name}"] = tok.attrs.pop(name)

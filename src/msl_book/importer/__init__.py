@@ -1,0 +1,130 @@
+"""msl-book import: an existing project as a book project.
+
+Three kinds are recognised: an mdBook (``book.toml``, ``src/SUMMARY.md``), a Quarto book
+(``_quarto.yml`` with ``book: chapters:``), or a plain folder of Markdown files. The
+project's files are copied into the new project as they are laid out (so that relative
+links and images keep working), the Markdown is converted where msl-book reads it
+differently (``convert.py``), and ``book.yaml`` gets the metadata and the chapter order.
+What could not be converted is reported as ``path:line: message``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import BookError, Diagnostic, Report
+from ..model import slugify
+from . import convert, mdbook, plain, quarto
+
+# What each kind of project is called in messages.
+KIND_NAMES = {"mdbook": "an mdBook", "quarto": "a Quarto book", "markdown": "a folder of Markdown"}
+
+# Build outputs and tool state that are not the book's sources.
+SKIPPED = {
+    ".git",
+    ".hg",
+    ".svn",
+    "book",
+    "_book",
+    "_site",
+    "_freeze",
+    ".quarto",
+    "node_modules",
+    "dist",
+    ".venv",
+}
+
+
+@dataclass
+class Source:
+    """What a project says about itself."""
+
+    kind: str  # mdbook | quarto | markdown
+    root: Path  # the folder whose files are copied
+    title: str
+    authors: list[str]
+    language: str = "en"
+    chapters: list[tuple[str, str]] = field(default_factory=list)  # (path from root, role)
+    subtitle: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Imported:
+    kind: str
+    destination: Path
+    chapters: int
+    converted: list[str]  # what was changed, for the summary
+    warnings: list[Diagnostic]
+
+
+def import_project(path: Path, destination: Path | None = None) -> Imported:
+    """Import the project at ``path`` into ``destination`` (default: ``<path>-book`` beside
+    it). Raises BookError when the project cannot be read or the destination is taken."""
+    path = path.resolve()
+    if not path.is_dir():
+        raise BookError([Diagnostic(str(path), 0, "not a folder: give the project's folder")])
+    destination = (destination or path.with_name(f"{path.name}-book")).resolve()
+    if destination.exists() and any(destination.iterdir()):
+        raise BookError(
+            [Diagnostic(str(destination), 0, "the destination is not empty: choose a new folder")]
+        )
+    report = Report()
+    source = _recognise(path, report)
+    report.raise_if_failed()
+    if not source.chapters:
+        raise BookError([Diagnostic(str(path), 0, "no Markdown chapters found")])
+    _copy(source.root, destination)
+    converted: list[str] = []
+    for rel, _role in source.chapters:
+        file = destination / rel
+        if file.is_file():
+            text, changes = convert.convert(
+                file.read_text(encoding="utf-8"), rel, file, destination, source.kind, report
+            )
+            file.write_text(text, encoding="utf-8")
+            converted += [f"{rel}: {c}" for c in changes]
+    _write_book_yaml(destination, source)
+    return Imported(source.kind, destination, len(source.chapters), converted, report.warnings)
+
+
+def _recognise(path: Path, report: Report) -> Source:
+    if (path / "book.toml").is_file():
+        return mdbook.read(path, report)
+    if (path / "_quarto.yml").is_file() or (path / "_quarto.yaml").is_file():
+        return quarto.read(path, report)
+    return plain.read(path, report)
+
+
+def _copy(root: Path, destination: Path) -> None:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in SKIPPED or (n.startswith(".") and n not in (".gitignore",))}
+
+    shutil.copytree(root, destination, ignore=ignore, dirs_exist_ok=True)
+
+
+def _yaml(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _write_book_yaml(destination: Path, source: Source) -> None:
+    lines = [
+        f"# Imported by msl-book from {KIND_NAMES[source.kind]}; see msl-book's README for the keys.",
+        f"title: {_yaml(source.title)}",
+    ]
+    if source.subtitle:
+        lines.append(f"subtitle: {_yaml(source.subtitle)}")
+    lines.append("authors:")
+    lines += [f"  - {_yaml(a)}" for a in source.authors or ["Author"]]
+    lines.append(f"language: {source.language}")
+    if source.date and len(source.date) == 10 and source.date[4] == "-":
+        lines.append(f"date: {source.date}")
+    lines.append(f"output: {slugify(source.title)}")
+    lines.append("chapters:")
+    lines += [f"  - {_yaml(rel)}" for rel, _ in source.chapters]
+    (destination / "book.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for rel, role in source.chapters:
+        if role != "chapter":
+            convert.set_role(destination / rel, role)

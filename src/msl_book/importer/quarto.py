@@ -1,0 +1,66 @@
+"""A Quarto book: ``_quarto.yml``'s ``book:`` gives the metadata and the chapters, parts
+(``- part: … chapters: […]``) flattened in order, ``appendices:`` after them. ``index``
+comes first, as a preface: Quarto uses it for the book's opening, unnumbered page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Report
+from ..yamlsource import YamlProblem, parse_yaml
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(v) for v in (value.get("name"),) if v]
+    if isinstance(value, list):
+        return [n for item in value for n in _names(item)]
+    return []
+
+
+def read(path: Path, report: Report):
+    from . import Source
+
+    name = "_quarto.yml" if (path / "_quarto.yml").is_file() else "_quarto.yaml"
+    try:
+        data = parse_yaml((path / name).read_text(encoding="utf-8")).data or {}
+    except (OSError, UnicodeDecodeError, YamlProblem) as exc:
+        report.error(f"cannot read {name}: {exc}", name)
+        return Source("quarto", path, path.name, [])
+    book = data.get("book") if isinstance(data, dict) else None
+    if not isinstance(book, dict):
+        report.error("not a Quarto book: _quarto.yml has no 'book:' section", name)
+        return Source("quarto", path, path.name, [])
+    source = Source(
+        "quarto",
+        path,
+        str(book.get("title") or path.name),
+        _names(book.get("author")),
+        str(data.get("lang") or "en"),
+        subtitle=str(book["subtitle"]) if book.get("subtitle") else None,
+        date=str(book["date"]) if book.get("date") else None,
+    )
+
+    def add(entries: object, role: str) -> None:
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and "chapters" in entry:
+                if entry.get("part"):
+                    report.warning(
+                        f"part '{entry['part']}' is not kept (msl-book has no book parts yet): "
+                        "its chapters follow in order",
+                        name,
+                    )
+                add(entry["chapters"], role)  # a part: its chapters, in order
+            elif isinstance(entry, str) and entry.endswith((".qmd", ".md")):
+                kind = "preface" if Path(entry).stem == "index" and role == "chapter" else role
+                source.chapters.append((entry, kind))
+            elif isinstance(entry, str):
+                report.warning(f"'{entry}' is not a Markdown chapter (.qmd, .md) and is skipped", name)
+
+    add(book.get("chapters"), "chapter")
+    add(book.get("appendices"), "appendix")
+    if book.get("references") or data.get("bibliography"):
+        report.warning("references and citations are not imported yet: the bibliography is left out", name)
+    return source
