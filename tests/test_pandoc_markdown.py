@@ -80,6 +80,54 @@ def test_titles_come_from_headings_and_pandoc_title_blocks(course):
     assert "Why Signals Matter" in course.texts[4]
 
 
+def test_a_chapters_own_subtitle_and_authors_are_printed_under_its_title(course):
+    """pandoc metadata of one chapter file: a subtitle, and authors other than the book's
+    (from a ``% Author; Author`` title block); the book's own author is not repeated."""
+    measuring, data = course.docs["measuring.xhtml"], course.docs["working-with-data.xhtml"]
+    assert [_text(p) for p in _all(measuring, "p", "chapter-subtitle")] == ["PRR, ROR and their intervals"]
+    assert _all(measuring, "p", "chapter-author") == []
+    assert [_text(p) for p in _all(data, "p", "chapter-author")] == ["Priya Raman and Tomás Ortega"]
+    page = next(t for t in course.texts if "Working with the Data" in t and "Priya Raman" in t)
+    assert "Priya Raman and Tomás Ortega The safety database exports" in page
+    assert any("Measuring Disproportionality PRR, ROR and their intervals" in t for t in course.texts)
+
+
+def test_a_chapter_in_another_language_says_so_in_both_outputs(tmp_path):
+    root = make_book(
+        tmp_path, {SECOND: "---\ntitle: Deuxième\nlang: fr-CA\n---\nEn français, « entre guillemets ».\n"}
+    )
+    result = build(root, BuildOptions(output=tmp_path / "out"))
+    paths = {o.format: o.path for o in result.outputs}
+    with zipfile.ZipFile(paths["epub"]) as z:
+        second = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+        first = etree.fromstring(z.read("EPUB/text/first.xhtml"))
+    XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+    section = next(el for el in second.iter(f"{X}section") if el.get("id") == "second")
+    assert (section.get("lang"), section.get(XML_LANG)) == ("fr-CA", "fr-CA")
+    assert all(el.get("lang") is None for el in first.iter(f"{X}section"))
+    with pikepdf.open(paths["pdf"]) as pdf:
+        langs = {str(el.get("/Lang")) for el in _struct_elements(pdf) if el.get("/Lang") is not None}
+    assert "fr-CA" in langs
+    assert run_cli("check", str(root)).code == 0
+    bad = make_book(tmp_path / "bad", {SECOND: "---\ntitle: A\nlang: French\n---\nText.\n"})
+    assert run_cli("check", str(bad)).err.splitlines() == [
+        "chapters/02-second.md:3: 'lang' has an invalid value 'French': use a language tag such as 'en', 'fr' or 'pt-BR'",
+        "msl-book: check failed: 1 error",
+    ]
+
+
+def _struct_elements(pdf: pikepdf.Pdf):
+    stack = [pdf.Root.StructTreeRoot]
+    while stack:
+        el = stack.pop()
+        yield el
+        kids = el.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            stack.extend(k for k in kids if isinstance(k, pikepdf.Dictionary))
+        elif isinstance(kids, pikepdf.Dictionary):
+            stack.append(kids)
+
+
 def test_nested_exercise_and_solution_divs(course):
     doc = course.docs["why-signals.xhtml"]
     exercise = next(el for el in _all(doc, "div", "exercise"))

@@ -15,6 +15,7 @@ import io
 import logging
 from collections.abc import Iterator
 
+import pikepdf
 import pydyf
 import pytest
 import weasyprint.pdf.fonts
@@ -343,6 +344,38 @@ def test_weasyprint_stamps_fonts_subset_by_fonttools_with_the_time(monkeypatch: 
     assert second - first == 100_000_000
 
 
+# -- struct-lang: a tagged PDF keeps only the root element's language -------------------------
+
+LANGS = """<html lang="en"><style>body { font: 10px "DejaVu Sans" }</style>
+<p>English text.</p><section lang="fr"><p>Texte en français.</p></section>
+<p>A <span lang="de">deutsches</span> word.</p></html>"""
+
+
+def _struct_langs(without: set[str]) -> tuple[str, list[tuple[str, str]]]:
+    """(the catalog's /Lang, [(structure type, /Lang)] of every element that has one)."""
+    with patched(without=without):
+        data = HTML(string=LANGS).write_pdf(pdf_tags=True, pdf_variant="pdf/ua-1")
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        found, stack = [], [pdf.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop(0)
+            if "/Lang" in element:
+                found.append((str(element.S), str(element.Lang)))
+            kids = element.get("/K")
+            kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+            stack.extend(k for k in kids if isinstance(k, pikepdf.Dictionary) and "/S" in k)
+        return str(pdf.Root.Lang), found
+
+
+def test_a_tagged_element_keeps_its_own_language():
+    assert _struct_langs(set()) == ("en", [("/Sect", "fr"), ("/Span", "de")])
+
+
+@upstream_bug
+def test_weasyprint_drops_the_language_of_every_element_but_the_root():
+    assert _struct_langs(without={"struct-lang"}) == ("en", [])
+
+
 REPRODUCERS = {
     "footnote-area": (
         test_a_footnote_that_fits_stays_on_its_page,
@@ -367,6 +400,10 @@ REPRODUCERS = {
     "font-subsets": (
         test_fonts_subset_by_fonttools_keep_their_timestamp,
         test_weasyprint_stamps_fonts_subset_by_fonttools_with_the_time,
+    ),
+    "struct-lang": (
+        test_a_tagged_element_keeps_its_own_language,
+        test_weasyprint_drops_the_language_of_every_element_but_the_root,
     ),
 }
 

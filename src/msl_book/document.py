@@ -129,6 +129,9 @@ class Section:
     label: str  # "Chapter 3", "Appendix A" or ""
     source: Sources | None  # None for generated sections
     body_start: bool = False  # the first chapter: where the body matter starts
+    subtitle: str | None = None  # the chapter file's own subtitle (pandoc metadata)
+    byline: str = ""  # the chapter's authors, when they are not the book's
+    lang: str | None = None  # the chapter's language, when it is not the book's
     body: Fragment | None = None
     headings: list[Heading] = field(default_factory=list)
     objectives: list[Fragment] = field(default_factory=list)

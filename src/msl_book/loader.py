@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Report
@@ -122,11 +123,23 @@ _TITLE_ATTRS = re.compile(r"\s+\{([^{}]*)\}\s*$")
 _TITLE_ID = re.compile(r"(?:^|\s)#([A-Za-z][\w.:-]*)")
 
 
-def implicit_title(body: str, body_line: int, pandoc_block: bool) -> tuple[str, str | None, str, int] | None:
+@dataclass
+class ImplicitTitle:
+    """A chapter's title found in its body, and the body without it."""
+
+    title: str
+    id: str | None
+    body: str
+    body_line: int
+    authors: list[str] = field(default_factory=list)
+    date: str | None = None
+
+
+def implicit_title(body: str, body_line: int, pandoc_block: bool) -> ImplicitTitle | None:
     """A title where pandoc, mdBook and Quarto files put it: a pandoc title block
-    (``% Title``, first in a file without front matter) or the first heading, if it is a
-    level-1 heading (``# Title {#id}`` or a Setext ``===`` underline). Returns (title, id,
-    the body without it, the body's first line)."""
+    (``% Title``, ``% Author; Author``, ``% Date``, first in a file without front matter) or
+    the first heading, if it is a level-1 heading (``# Title {#id}`` or a Setext ``===``
+    underline)."""
     lines = body.split("\n")
     first = 0
     while first < len(lines) and (not lines[first].strip() or re.fullmatch(r"\s*<!--.*-->\s*", lines[first])):
@@ -135,19 +148,29 @@ def implicit_title(body: str, body_line: int, pandoc_block: bool) -> tuple[str, 
         return None
     line = lines[first]
     if pandoc_block and first == 0 and line.startswith("%"):
-        end = 1
-        while end < len(lines) and (lines[end].startswith("%") or lines[end].startswith(" ")):
-            end += 1  # the author and date lines, and continuation lines
-        title = line[1:].strip()
-        return (title, None, "\n".join(lines[end:]), body_line + end) if title else None
+        fields: list[str] = []
+        end = 0
+        while end < len(lines) and (lines[end].startswith("%") or (fields and lines[end].startswith(" "))):
+            if lines[end].startswith("%"):
+                fields.append(lines[end][1:].strip())
+            else:  # a continuation line
+                fields[-1] += ("; " if len(fields) == 2 else " ") + lines[end].strip()
+            end += 1
+        fields += ["", ""]
+        if not fields[0]:
+            return None
+        authors = [a.strip() for a in fields[1].split(";") if a.strip()]
+        return ImplicitTitle(
+            fields[0], None, "\n".join(lines[end:]), body_line + end, authors, fields[2] or None
+        )
     if m := _ATX_TITLE.match(line):
         text, ident = m[1], None
         if a := _TITLE_ATTRS.search(text):
             text = text[: a.start()]
             ident = i[1] if (i := _TITLE_ID.search(a[1])) else None
-        return text.strip(), ident, "\n".join(lines[first + 1 :]), body_line + first + 1
+        return ImplicitTitle(text.strip(), ident, "\n".join(lines[first + 1 :]), body_line + first + 1)
     if first + 1 < len(lines) and re.fullmatch(r"=+\s*", lines[first + 1]) and line.strip():
-        return line.strip(), None, "\n".join(lines[first + 2 :]), body_line + first + 2
+        return ImplicitTitle(line.strip(), None, "\n".join(lines[first + 2 :]), body_line + first + 2)
     return None
 
 
@@ -185,8 +208,13 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
                 1,
             )
             return None
-        title, heading_id, body, body_line = found
-        meta = meta.model_copy(update={"title": title, "id": meta.id or heading_id})
+        body, body_line = found.body, found.body_line
+        update: dict[str, object] = {"title": found.title, "id": meta.id or found.id}
+        if found.authors:
+            update["author"] = found.authors
+        if found.date:
+            update["date"] = found.date
+        meta = meta.model_copy(update=update)
     if meta.terms and meta.role is not Role.GLOSSARY:
         report.error(
             "'terms' is only allowed in a chapter with 'role: glossary'", shown, doc.line_of(("terms",))

@@ -18,6 +18,7 @@ from .roles import AUTHORED_ROLES, Role
 from .yamlsource import YamlDoc
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"  # BCP 47, as EPUB and PDF need it
 PAGE_SIZES = {"A4": "A4", "A5": "A5", "B5": "B5", "LETTER": "letter", "LEGAL": "legal"}
 _LENGTH = r"\d+(?:\.\d+)?(?:mm|cm|in|pt)"
 _TRIM = re.compile(rf"^({_LENGTH})\s*(?:x|×|\s)\s*({_LENGTH})$", re.IGNORECASE)
@@ -43,7 +44,7 @@ class BookConfig(Strict):
     title: NonEmpty
     subtitle: str | None = None
     authors: list[Author] = Field(min_length=1)
-    language: Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")]
+    language: Annotated[str, Field(pattern=LANGUAGE_TAG)]
     identifier: str | None = None
     publisher: str | None = None
     date: dt.date | None = None
@@ -117,7 +118,7 @@ class FrontMatter(Strict):
     subtitle: str | None = None
     abstract: str | None = None
     keywords: list[str] | str | None = None
-    lang: str | None = None
+    lang: Annotated[str, Field(pattern=LANGUAGE_TAG)] | None = None
     id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
     role: Role = Role.CHAPTER
     objectives: list[NonEmpty] = []
@@ -169,7 +170,9 @@ def _message(model: type[BaseModel], err: Any) -> str:
     if kind == "literal_error":
         return f"'{name}' {err['msg'].lower().replace('input should be', 'must be')}"
     if kind == "string_pattern_mismatch":
-        return f"'{name}' has an invalid value {err['input']!r}"
+        is_language = err["ctx"]["pattern"] == LANGUAGE_TAG
+        hint = ": use a language tag such as 'en', 'fr' or 'pt-BR'" if is_language else ""
+        return f"'{name}' has an invalid value {err['input']!r}{hint}"
     if kind in ("too_short",) and isinstance(err.get("input"), (list, str)):
         return f"'{name}' must not be empty"
     if kind == "value_error":

@@ -9,7 +9,12 @@ from ..model import Chapter
 
 
 def run(model: BookModel, report: Report) -> None:
+    config = model.book.config  # may be partial: book.yaml had errors (config_valid)
+    book_authors = [a.name for a in getattr(config, "authors", [])]
+    language = str(getattr(config, "language", "")).lower()
     for chapter in model.book.chapters:
+        meta = chapter.meta
+        authors = [meta.author] if isinstance(meta.author, str) else list(meta.author or [])
         model.sections.append(
             Section(
                 id=chapter.id,
@@ -18,8 +23,16 @@ def run(model: BookModel, report: Report) -> None:
                 number=None,
                 label="",
                 source=parse(chapter, report),
+                subtitle=meta.subtitle,
+                byline=byline(authors) if authors and authors != book_authors else "",
+                lang=meta.lang if meta.lang and meta.lang.lower() != language else None,
             )
         )
+
+
+def byline(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def parse(chapter: Chapter, report: Report) -> Sources:

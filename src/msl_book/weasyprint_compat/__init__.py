@@ -25,7 +25,15 @@ from contextlib import contextmanager
 from importlib import metadata
 
 from ..errors import Failure
-from . import carried_footnotes, first_word, font_subsets, footnote_area, tagged_write, target_counters
+from . import (
+    carried_footnotes,
+    first_word,
+    font_subsets,
+    footnote_area,
+    struct_lang,
+    tagged_write,
+    target_counters,
+)
 from .patch import Patch
 
 REQUIRED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
@@ -37,6 +45,7 @@ FIXES: tuple[Patch, ...] = (
     tagged_write.PATCH,
     carried_footnotes.PATCH,
     font_subsets.PATCH,
+    struct_lang.PATCH,
 )
 
 # The patches change WeasyPrint for the whole process: one layout or write at a time (the
