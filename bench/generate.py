@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-# Calibrated against the default theme (A4): 300 -> 292 PDF pages, 1000 -> 960. Every
+# Calibrated against the default theme (A4) with recto openers: 300 -> 292 PDF pages, 1000 -> 960
+# (with the default openers: any, 300 -> 280). Every
 # word counts: prose, lists, tables, captions, callouts and footnotes (front matter does not).
 WORDS_PER_PAGE = 285
 PAGES_PER_CHAPTER = 12
