@@ -156,6 +156,42 @@ def test_image_attributes_alt_width_and_the_figure_id(course):
     assert "As Figure 1.1 (page 1) shows" in course.texts[4]
 
 
+def test_image_width_and_height_are_the_printed_size(tmp_path):
+    """``width`` and ``height`` on images size them in the PDF (the Figure tags' boxes) as
+    in the EPUB (the img's style or attributes)."""
+    body = (
+        "---\ntitle: Sizes\n---\n"
+        "![Full](../images/dot.svg){width=100%}\n\n"
+        "![Half](../images/dot.svg){width=50%}\n\n"
+        "![Three centimetres](../images/dot.svg){height=3cm}\n\n"
+        "Inline ![pixels](../images/dot.svg){width=120} too.\n"
+    )
+    root = make_book(tmp_path, {SECOND: body})
+    result = build(root, BuildOptions(output=tmp_path / "out"))
+    paths = {o.format: o.path for o in result.outputs}
+    boxes = {}
+    with pikepdf.open(paths["pdf"]) as pdf:
+        for el in _struct_elements(pdf):
+            if el.get("/S") == "/Figure" and "/Alt" in el:
+                x1, y1, x2, y2 = (float(v) for v in el.A.BBox)
+                boxes[str(el.Alt)] = (x2 - x1, abs(y2 - y1))
+    # WeasyPrint writes the Figure boxes in CSS pixels (96 to the inch), not in points
+    assert boxes["Half"][0] == pytest.approx(boxes["Full"][0] / 2, abs=0.5)
+    assert boxes["Three centimetres"][1] == pytest.approx(3 / 2.54 * 96, abs=0.5)
+    assert boxes["pixels"][0] == pytest.approx(120, abs=0.5)
+    with zipfile.ZipFile(paths["epub"]) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    sizes = {
+        img.get("alt"): (img.get("style"), img.get("width"), img.get("height")) for img in doc.iter(f"{X}img")
+    }
+    assert sizes == {
+        "Full": ("width: 100%", None, None),
+        "Half": ("width: 50%", None, None),
+        "Three centimetres": ("height: 3cm", None, None),
+        "pixels": (None, "120", None),
+    }
+
+
 def test_inline_constructs_in_the_epub(course):
     doc = course.docs["why-signals.xhtml"]
     assert [_text(k) for k in _all(doc, "kbd")] == ["Ctrl", "F"]

@@ -113,7 +113,10 @@ def lay_out(
         patched(extra=patches),
     ):
         document = HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=font_config
+            # width/height on images and ol type, as the EPUB's reading systems honour them
+            stylesheets=sheets,
+            font_config=font_config,
+            presentational_hints=True,
         )
     report_logs(logs.records, fetcher, project, report)
     return PrintLayout(document=document, pages=page_infos(document))
