@@ -42,8 +42,8 @@ def test_check_reports_everything_at_once_without_layout(tmp_path, monkeypatch):
     assert result.err.splitlines() == [
         f"{SECOND}:4: warning: heading skips a level (#### after #); use ##",
         f"{SECOND}:6: broken link: no chapter, heading or element has id 'nowhere'",
-        f"{SECOND}:6: character '↯' (U+21AF DOWNWARDS ZIGZAG ARROW) is not in the book's fonts; "
-        "it would print in a fallback font",
+        f"{SECOND}:6: character '↯' (U+21AF DOWNWARDS ZIGZAG ARROW) is not in the book's fonts: "
+        "replace it, or add a font that has it (@font-face in styles/custom.css)",
         f"{SECOND}:8: warning: image ../images/dot.svg has no alt text: describe it for readers who cannot see it",
         "templates/partials/titlepage.html.j2:1: template error: Expected an expression, got 'end of statement block'",
         "msl-book: check failed: 3 errors, 2 warnings",

@@ -192,6 +192,111 @@ def test_image_width_and_height_are_the_printed_size(tmp_path):
     }
 
 
+def test_nested_lists_greek_and_symbols_print_in_the_books_fonts(tmp_path):
+    """Characters the text font lacks (Charis SIL has α and μ but not η; the markers of nested
+    lists, ◦ and ▪) come from the theme's other fonts, never from the system's."""
+    body = (
+        "---\ntitle: Effect sizes\n---\n"
+        "Eta squared (η²) and omega (ω) → see below ✓.\n\n"
+        "- first\n    - second\n        - third\n"
+    )
+    root = make_book(tmp_path, {SECOND: body})
+    result = build(root, BuildOptions(output=tmp_path / "out", formats=("pdf",)))
+    assert result.warnings == []
+    with pikepdf.open(result.outputs[0].path) as pdf:
+        fonts = {
+            str(font.BaseFont).split("+")[-1]
+            for page in pdf.pages
+            for font in page.Resources.get("/Font", {}).values()
+        }
+    assert fonts and all(f.startswith(("Charis-SIL", "Inter", "JetBrains")) for f in fonts), fonts
+    text = " ".join(re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(result.outputs[0].path).pages)
+    assert "Eta squared (η²) and omega (ω) → see below ✓." in text
+
+
+LABELLED_SVG = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 90"><title>Labels</title>
+<style>.code { font-family: "Courier New", monospace; font-size: 12px }</style>
+<text x="5" y="20" style="font-family:Arial;font-size:14px">Field report</text>
+<text x="5" y="45" font-family="Times New Roman">Intake</text>
+<text x="5" y="70" class="code">ROR = ad/bc</text><text x="150" y="70">Unstyled</text></svg>"""
+
+
+def _fonts_of(path, words: list[str]) -> dict[str, str]:
+    """The font each of ``words`` is drawn with in the PDF (pypdf's text visitor)."""
+    found: dict[str, str] = {}
+
+    def visit(text, _cm, _tm, font, _size):
+        for word in words:
+            if font and word in text:
+                found[word] = str(font.get("/BaseFont", "")).split("+")[-1]
+
+    for page in PdfReader(path).pages:
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_svg_text_is_drawn_in_the_books_fonts_and_the_epub_keeps_the_file(tmp_path):
+    root = make_book(
+        tmp_path,
+        {
+            "images/labels.svg": LABELLED_SVG,
+            SECOND: "---\ntitle: Second\n---\n![Labels](../images/labels.svg)\n",
+        },
+    )
+    result = build(root, BuildOptions(output=tmp_path / "out"))
+    assert [str(w) for w in result.warnings] == [
+        f"{SECOND}:4: warning: image images/labels.svg: its text asks for 'Arial', 'Courier New', "
+        "'Times New Roman', which the book does not have: the PDF draws it in Charis SIL, Inter, "
+        "JetBrains Mono (name one of Charis SIL, Inter, JetBrains Mono in the SVG, or convert its text "
+        "to paths)"
+    ]
+    paths = {o.format: o.path for o in result.outputs}
+    assert _fonts_of(paths["pdf"], ["Field report", "Intake", "ROR", "Unstyled"]) == {
+        "Field report": "Inter",
+        "Intake": "Charis-SIL",
+        "ROR": "JetBrains-Mono",
+        "Unstyled": "Inter",
+    }
+    text = " ".join(p.extract_text() for p in PdfReader(paths["pdf"]).pages)
+    assert "Field report" in text and "ROR = ad/bc" in text and "Unstyled" in text
+    with zipfile.ZipFile(paths["epub"]) as z:
+        assert z.read("EPUB/assets/images/labels.svg").decode() == LABELLED_SVG
+
+
+def test_a_character_of_svg_text_missing_from_the_fonts_is_an_error_at_the_figure(tmp_path):
+    svg = LABELLED_SVG.replace("Unstyled", "Zigzag ↯")
+    root = make_book(
+        tmp_path,
+        {"images/labels.svg": svg, SECOND: "---\ntitle: Second\n---\n\n![Labels](../images/labels.svg)\n"},
+    )
+    result = run_cli("check", str(root))
+    assert result.code == 1
+    assert (
+        f"{SECOND}:5: image images/labels.svg: character '↯' (U+21AF DOWNWARDS ZIGZAG ARROW) of its text "
+        "is not in the book's fonts: replace it, or convert the SVG's text to paths"
+    ) in result.err.splitlines()
+
+
+def test_an_image_without_alt_text_builds_a_tagged_pdf_that_claims_no_pdf_ua(tmp_path):
+    root = make_book(tmp_path, {SECOND: "---\ntitle: Second\n---\n![](../images/dot.svg)\n"})
+    result = run_cli("build", str(root), "--format", "pdf", "--output", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        f"{SECOND}:4: warning: image ../images/dot.svg has no alt text: describe it for readers who cannot see it",
+        "warning: tiny.pdf is tagged but does not claim PDF/UA-1: 1 image without alt text (warned above)",
+    ]
+    with pikepdf.open(tmp_path / "out" / "tiny.pdf") as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert "pdfuaid" not in pdf.open_metadata().__str__()
+    with pikepdf.open(make_and_build_minimal(tmp_path)) as pdf:
+        assert "pdfuaid" in str(pdf.open_metadata())  # the same book with alt text claims it
+
+
+def make_and_build_minimal(tmp_path) -> object:
+    root = make_book(tmp_path / "sound")
+    return build(root, BuildOptions(output=tmp_path / "sound" / "out", formats=("pdf",))).outputs[0].path
+
+
 def test_inline_constructs_in_the_epub(course):
     doc = course.docs["why-signals.xhtml"]
     assert [_text(k) for k in _all(doc, "kbd")] == ["Ctrl", "F"]

@@ -13,7 +13,6 @@ from pathlib import Path
 from .cover import cover_name
 from .document import BookModel
 from .errors import BookError, Diagnostic, Report
-from .fonts import check_characters
 from .model import isbn
 from .pipeline import Prepared, prepare
 
@@ -31,7 +30,6 @@ def check(project: Path, strict: bool = False) -> CheckResult:
     report = Report(strict=strict)
     prepared = prepare(project.resolve(), report, stop=False)
     stylesheet_files(prepared.theme, report)
-    check_characters(prepared.book, prepared.theme, report)
     if prepared.book.config_valid:
         render_templates(prepared, report)
     report.raise_if_failed()

@@ -177,6 +177,7 @@ class BookModel:
     images_without_alt: set[str] = field(default_factory=set)  # project-relative paths
     image_uses: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> its first use
     image_data: dict[str, bytes] = field(default_factory=dict)  # path -> bytes to use instead
+    print_images: dict[str, bytes] = field(default_factory=dict)  # path -> bytes for the PDF only
 
     @property
     def config(self) -> BookConfig:

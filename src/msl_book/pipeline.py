@@ -17,6 +17,7 @@ from jinja2 import Environment
 
 from .document import BookModel
 from .errors import BookError, Report
+from .fonts import check_characters
 from .loader import load_book
 from .model import Book
 from .passes import resolve
@@ -51,6 +52,7 @@ def prepare(project: Path, report: Report, stop: bool = True) -> Prepared:
     env = environment(theme)
     check_templates(env, report)
     modified = modified_time(book, report)
+    check_characters(book, theme, report)  # before any layout: at their lines, with the rest
     if stop:
         report.raise_if_failed()
     return Prepared(book, model, theme, env, modified)

@@ -36,12 +36,21 @@ class PdfRenderer:
         file = job.staging / self.file_name(job.name)
         pdf_id = hashlib.md5(job.identifier.encode()).hexdigest().encode()
         openers = pdf_layout.openers_css(book.config.openers)
+        standard = self.standard
+        if standard == "ua-1" and model.images_without_alt:
+            # as the EPUB drops the accessibility claims an image without alt text makes false
+            count = len(model.images_without_alt)
+            report.warning(
+                f"{file.name} is tagged but does not claim PDF/UA-1: "
+                f"{count} image{'s' if count > 1 else ''} without alt text (warned above)"
+            )
+            standard = "none"
         settings = parts.Settings(
             book.root,
             theme,
             book.config.page_size,
             self.edition,
-            self.standard,
+            standard,
             pdf_id,
             openers,
             sides_follow_folios=book.config.openers == "any",
@@ -53,7 +62,7 @@ class PdfRenderer:
             )
             report.raise_if_failed()
             say(f"Writing {file.name}")
-            pdf_layout.write_pdf(layout, file, self.standard, pdf_id, report)
+            pdf_layout.write_pdf(layout, file, standard, pdf_id, report)
         try:
             if pdf_layout.check_fonts(layout, theme, report):
                 check_characters(book, theme, report)  # say which characters, and where

@@ -29,7 +29,8 @@ def print_writer(model: BookModel) -> Writer:
     """Print's way with content: one document, images by file URL, each note at its call."""
 
     def image_url(rel: str) -> str | None:
-        if (data := model.image_data.get(rel)) is not None:  # scaled down (passes/bitmaps.py)
+        data = model.print_images.get(rel) or model.image_data.get(rel)  # passes/svgtext.py, bitmaps.py
+        if data is not None:
             return f"data:{IMAGE_TYPES[Path(rel).suffix.lower()]};base64,{base64.b64encode(data).decode()}"
         path = model.images.get(rel)
         return path.as_uri() if path is not None else None
@@ -45,6 +46,7 @@ def _finish(tree: etree._Element) -> None:
         start = ol.get("start", "")
         if start.lstrip("-").isdigit() and int(start) != 1:
             ol.set("style", f"counter-reset: list-item {int(start) - 1}")
+            del ol.attrib["start"]  # its presentational hint would count from one less
 
 
 def print_html(rbook: BookModel, env: Environment, meta: dict[str, object]) -> str:

@@ -84,6 +84,8 @@ _AT_LINE = re.compile(r" at (\d+):\d+")
 # fontTools (slower, and reproducible only through weasyprint_compat.font_subsets). A
 # warning there would fail every --strict build of a sound book.
 NOT_THE_BOOKS = ("Using fontTools instead of HarfBuzz-Subset",)
+# Already said at the image's line (passes/references.py), and the PDF then claims no PDF/UA.
+SAID_BEFORE = re.compile(r'Image ".*" has no required alt description')
 
 
 def report_logs(
@@ -99,6 +101,8 @@ def report_logs(
     for record in records:
         message = record.getMessage().split("\n", 1)[0]
         if any(url in message for url in refused) or message.startswith(NOT_THE_BOOKS):
+            continue
+        if SAID_BEFORE.match(message):
             continue
         message = _FILE_URL.sub(lambda m: relative(Path(url2pathname(urlsplit(m[0]).path)), project), message)
         line = int(m[1]) if source and (m := _AT_LINE.search(message)) else None
