@@ -485,3 +485,71 @@ def test_an_unknown_attribute_is_kept_as_data_and_an_unknown_html_attribute_drop
         text = z.read("EPUB/text/second.xhtml").decode()
     assert '<span class="level" data-difficulty="3">Hard</span>' in text
     assert "<p>Mid</p>" in text
+
+
+def _with_chapters(tmp_path, files: dict[str, str]):
+    """The minimal book with these chapter files instead of its own, in this order."""
+    config = (FIXTURES / "minimal" / "book.yaml").read_text(encoding="utf-8")
+    listed = "".join(f"  - {name}\n" for name in files)
+    config = re.sub(r"chapters:\n(?:  - .*\n)+", "chapters:\n" + listed, config)
+    changes: dict[str, str | None] = {"book.yaml": config, "chapters/01-first.md": None, SECOND: None}
+    return make_book(tmp_path, {**changes, **files})
+
+
+def test_folder_pages_take_their_folders_name_and_a_clash_says_how_to_fix_it(tmp_path):
+    root = _with_chapters(
+        tmp_path,
+        {
+            "guide/README.md": "# The guide\n\nText.\n",
+            "cli/README.md": "# The command line\n\nSee [the guide](#guide).\n",
+            "cli/intro.md": "# Starting\n\nText.\n",
+            "guide/intro.md": "# Starting again\n\nText.\n",
+        },
+    )
+    result = run_cli("check", str(root))
+    assert result.err.splitlines() == [
+        "guide/intro.md:1: duplicate id 'intro' (already used at cli/intro.md): a chapter's id comes from "
+        "its file name; give this one an 'id:' in its front matter",
+        "msl-book: check failed: 1 error",
+    ]
+
+
+def test_headings_quarto_titles_and_captions_as_authors_write_them(tmp_path):
+    body = (
+        "# Methods\n\n"
+        "## toc\n\nA heading named like the contents.\n\n"
+        "# A second title\n\nText.\n\n"
+        "::: {.callout-note}\n## Quick check {.unnumbered}\nBody.\n:::\n\n"
+        '![Cases -- by "region"](../images/dot.svg)\n'
+    )
+    root = make_book(tmp_path, {SECOND: body})
+    result = build(root, BuildOptions(output=tmp_path / "out"))
+    assert [str(w) for w in result.warnings] == [
+        f"{SECOND}:7: warning: level-1 heading in the body: a chapter has one title (its front matter's, "
+        "or a '# Title' first line); it is printed as ##, write ## for sections"
+    ]
+    paths = {o.format: o.path for o in result.outputs}
+    with zipfile.ZipFile(paths["epub"]) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    assert [h.get("id") for h in doc.iter(f"{X}h2") if _text(h) == "toc"] == ["sec-toc"]
+    callout = _all(doc, "div", "callout-note")[0]
+    assert "Quick check" in _text(callout) and "{" not in _text(callout)
+    assert _text(_all(doc, "figcaption")[0]) == "Figure 2.1 Cases – by “region”"
+    text = " ".join(p.extract_text() for p in PdfReader(paths["pdf"]).pages)
+    assert "Cases – by “region”" in text and "unnumbered" not in text
+
+
+def test_a_url_shown_as_its_own_text_is_never_hyphenated(tmp_path):
+    url = "https://pharmacovigilance.example.org/guidance/signal-management/detection-and-validation"
+    body = f"---\ntitle: Second\n---\nThe guidance is at <{url}>, with the annexes.\n"
+    root = make_book(tmp_path, {SECOND: body})
+    result = build(root, BuildOptions(output=tmp_path / "out"))
+    paths = {o.format: o.path for o in result.outputs}
+    text = " ".join(p.extract_text() for p in PdfReader(paths["pdf"]).pages)
+    shown = re.sub(r"\s+", "", text.split("Second")[-1].split("annexes")[0])
+    # the URL once (not again after itself, as print shows a link's address), broken across
+    # lines at most, never with a hyphen of its own
+    assert shown == "Theguidanceisat" + url + ",withthe"
+    with zipfile.ZipFile(paths["epub"]) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    assert [a.get("class") for a in doc.iter(f"{X}a") if a.get("href") == url] == ["url"]

@@ -174,9 +174,23 @@ def implicit_title(body: str, body_line: int, pandoc_block: bool) -> ImplicitTit
     return None
 
 
-def default_id(path: Path) -> str:
-    """'01-introduction.md' -> 'introduction'."""
-    stem = re.sub(r"^[\d_.\- ]+", "", path.stem) or path.stem
+INDEX_STEMS = {"index", "readme", "_index"}
+
+
+def default_id(path: Path, root: Path | None = None) -> str:
+    """'01-introduction.md' -> 'introduction'; 'cli/README.md' (or 'cli/index.qmd', a folder's
+    page in mdBook, Quarto and Hugo) -> 'cli', unless the folder is the project (``root``):
+    the project's own folder name is not part of the book."""
+    folder = path.parent
+    if (
+        path.stem.lower() in INDEX_STEMS
+        and folder.name
+        and (root is None or folder.resolve() != root.resolve())
+    ):
+        name = folder.name
+    else:
+        name = path.stem
+    stem = re.sub(r"^[\d_.\- ]+", "", name) or name
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-").lower()
     return slug if slug and slug[0].isalpha() else f"ch-{slug}"
 
@@ -223,7 +237,7 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
         path=shown,
         file=file,
         meta=meta,
-        id=meta.id or default_id(file),
+        id=meta.id or default_id(file, root),
         body=body,
         body_line=body_line,
         meta_lines=doc.lines,

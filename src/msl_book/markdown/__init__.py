@@ -26,6 +26,7 @@ from .checks import ParsedText, Ref, check_footnotes, check_heading_levels, scan
 from .code import code_plugin
 from .divs import divs_plugin
 from .math import math_plugin
+from .typography import typography_plugin
 
 __all__ = ["Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
 
@@ -43,6 +44,7 @@ def make_parser() -> MarkdownIt:
     md.use(blocks_plugin)
     md.use(math_plugin)
     md.use(code_plugin)
+    md.use(typography_plugin)
     render.add_rules(md)
     # markdown-it leaves a file: or data: URL as literal text; the references pass says why
     # it cannot be used instead, at its line.

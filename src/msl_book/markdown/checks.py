@@ -217,7 +217,14 @@ def check_heading_levels(headings: list[Token], path: str, report: Report) -> No
     previous = 1
     for tok in headings:
         level = int(tok.tag[1])
-        if level > previous + 1:
+        if level == 1:
+            report.warning(
+                "level-1 heading in the body: a chapter has one title (its front matter's, or a "
+                "'# Title' first line); it is printed as ##, write ## for sections",
+                path,
+                tok.meta.get("line"),
+            )
+        elif level > previous + 1:
             want = "#" * (previous + 1)
             report.warning(
                 f"heading skips a level ({'#' * level} after {'#' * previous}); use {want}",

@@ -41,6 +41,9 @@ def opening(line: str) -> tuple[dict[str, str], str] | None:
     return attrs, title
 
 
+_TRAILING_ATTRS = re.compile(r"\s+\{[^{}]*\}\s*$")
+
+
 def divs_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before(
         "fence", "fenced_div", _div_rule, {"alt": ["paragraph", "reference", "blockquote", "list"]}
@@ -57,7 +60,7 @@ def _callout_titles(state: StateCore) -> None:
         if not any(c.startswith("callout-") for c in classes) or token.attrs.get("title"):
             continue
         if i + 3 < len(tokens) and tokens[i + 1].type == "heading_open":
-            token.info = tokens[i + 2].content.strip()
+            token.info = _TRAILING_ATTRS.sub("", tokens[i + 2].content).strip()  # "## Check {.unnumbered}"
             del tokens[i + 1 : i + 4]
 
 

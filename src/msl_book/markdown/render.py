@@ -47,6 +47,7 @@ def add_rules(md: MarkdownIt) -> None:
     md.add_render_rule("footnote_close", lambda *a: "</aside>\n")
     md.add_render_rule("footnote_anchor", lambda *a: "")
     md.add_render_rule("image", _image)
+    md.add_render_rule("link_open", _link_open)
     md.add_render_rule("html_block", _raw)
     md.add_render_rule("html_inline", _raw)
 
@@ -116,6 +117,14 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     tok.attrSet("alt", tok.meta.get("alt", description))
     if description and not tok.attrGet("title"):
         tok.attrSet("data-caption", description)
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """An autolink (``<https://…>``) shows its URL: class ``url``, which is not hyphenated."""
+    tok = tokens[idx]
+    if tok.markup == "autolink":
+        tok.attrJoin("class", "url")
     return self.renderToken(tokens, idx, options, env)
 
 

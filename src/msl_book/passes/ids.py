@@ -39,7 +39,11 @@ def run(model: BookModel, report: Report) -> None:
     def claim(ident: str, target: Target, path: str, line: int | None, explicit: bool = True) -> None:
         if ident in model.targets:
             first = where.get(ident, "")
-            report.error(f"duplicate id '{ident}' (already used at {first})", path, line)
+            hint = ""
+            if (path, line) in from_file_names:
+                hint = ": a chapter's id comes from its file name; give this one an 'id:' in its front matter"
+                line = 1
+            report.error(f"duplicate id '{ident}' (already used at {first}){hint}", path, line)
             return
         if explicit and (GENERATED.match(ident) or ident in RESERVED):
             # still registered, so that links to it do not add errors of their own
@@ -56,9 +60,12 @@ def run(model: BookModel, report: Report) -> None:
                 None,
                 False,
             )
+    from_file_names: set[tuple[str, int | None]] = set()
     for section in model.authored:
         ch = section.source.chapter
         line = ch.meta_lines.get(("id",)) or ch.meta_lines.get(("title",))
+        if ch.meta.id is None:  # from the file name
+            from_file_names.add((ch.path, line))
         claim(ch.id, Target(ch.id, ch.id, Kind.CHAPTER, ch.title), ch.path, line)
         for parsed in section.source.texts():
             for ident, id_line in parsed.ids:
@@ -74,6 +81,8 @@ def run(model: BookModel, report: Report) -> None:
                 continue
             text = heading_text(body, tok)
             base = slugify(text)
+            if base in RESERVED or GENERATED.match(base):  # a heading "toc" or "Page 12"
+                base = f"sec-{base}"
             ident, n = base, 1
             while ident in model.targets:
                 ident, n = f"{base}-{n}", n + 1

@@ -40,7 +40,7 @@ def build(model: BookModel, section: Section, report: Report) -> None:
             return Fragment(parse_fragment(f"<pre>{escape(html)}</pre>"), ch.id)
 
     section.body = frag(src.body)
-    _demote_h1(section.body.root, ch.path, report)
+    _demote_h1(section.body.root)
     section.body.notes = _take_notes(section.body)
     section.headings = [
         Heading(int(local(h)[1]), h.get("id", ""), text_content(h))
@@ -61,10 +61,10 @@ def build(model: BookModel, section: Section, report: Report) -> None:
         )
 
 
-def _demote_h1(root: etree._Element, path: str, report: Report) -> None:
+def _demote_h1(root: etree._Element) -> None:
+    """The chapter title is the only h1 (markdown/checks.py warns about the others)."""
     for h in root.iter(q("h1")):
         h.tag = q("h2")
-        report.warning("level-1 heading in the body: the chapter title comes from front matter; use ##", path)
 
 
 def _take_notes(body: Fragment) -> list[Note]:
