@@ -553,3 +553,34 @@ def test_a_url_shown_as_its_own_text_is_never_hyphenated(tmp_path):
     with zipfile.ZipFile(paths["epub"]) as z:
         doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
     assert [a.get("class") for a in doc.iter(f"{X}a") if a.get("href") == url] == ["url"]
+
+
+def test_raw_attribute_blocks_are_html_made_safe_and_other_formats_are_left_out(tmp_path):
+    body = (
+        "---\ntitle: Second\n---\n"
+        "Press `<kbd>Esc</kbd>`{=html} to close. `\\newpage`{=latex}\n\n"
+        '```{=html}\n<table id="tbl-doses"><tr><th>Dose</th><td>5 mg</td></tr></table>\n```\n\n'
+        "```{=latex}\n\\clearpage\n```\n\n"
+        "See the [dose table](#tbl-doses).\n"
+    )
+    root = make_book(tmp_path, {SECOND: body})
+    result = build(root, BuildOptions(output=tmp_path / "out"))
+    assert [str(w) for w in result.warnings] == [
+        f"{SECOND}:4: warning: raw latex ({{=latex}}) is for pandoc's latex output only: left out",
+        f"{SECOND}:10: warning: raw latex ({{=latex}}) is for pandoc's latex output only: left out",
+    ]
+    paths = {o.format: o.path for o in result.outputs}
+    with zipfile.ZipFile(paths["epub"]) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    assert [_text(k) for k in _all(doc, "kbd")] == ["Esc"]
+    assert [t.get("id") for t in _all(doc, "table")] == ["tbl-doses"]
+    text = " ".join(p.extract_text() for p in PdfReader(paths["pdf"]).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "Press Esc to close." in text and "Dose 5 mg" in text and "newpage" not in text, text
+    bad = make_book(
+        tmp_path / "bad", {SECOND: "---\ntitle: S\n---\n```{=html}\n<script>alert(1)</script>\n```\n"}
+    )
+    assert any(
+        line.startswith(f"{SECOND}:4: <script> is not allowed")
+        for line in run_cli("check", str(bad)).err.splitlines()
+    ), run_cli("check", str(bad)).err

@@ -66,6 +66,8 @@ def scan(
         _check_attrs(tok, path, line, report)
         if tok.type == "math_block":
             _check_math(tok.content, path, line, report)
+        if tok.type == "raw_other":
+            _raw_other(tok, path, line, report)
         if tok.type == "fence" and (ident := fence_attributes(tok.info)[1].get("id")):
             parsed.ids.append((ident, line))
         if tok.type == "div_open" and not tok.meta.get("closed"):
@@ -97,6 +99,8 @@ def _scan_inline(
             current += 1
         elif child.type == "html_inline":
             _raw_html(child, parsed, path, current, report, raw)
+        elif child.type == "raw_other":
+            _raw_other(child, path, current, report)
         elif child.type in ("math_inline", "math_inline_double"):
             _check_math(child.content, path, current, report)
         elif child.type == "image":
@@ -118,6 +122,11 @@ def _scan_inline(
         if child.attrs.get("id"):
             parsed.ids.append((str(child.attrs["id"]), current))
     raw.finish()
+
+
+def _raw_other(tok: Token, path: str, line: int, report: Report) -> None:
+    fmt = tok.meta["raw_format"]
+    report.warning(f"raw {fmt} ({{={fmt}}}) is for pandoc's {fmt} output only: left out", path, line)
 
 
 class _RawBalance:

@@ -12,11 +12,13 @@ written as it is. Inline code with a language class (`` `x = 1`{.python} ``) is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -29,9 +31,32 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 NUMBERED = {"numberLines", "number-lines", "numberlines"}
 
 
+# pandoc's raw_attribute: ```{=html} blocks and `…`{=html} spans are raw HTML (made safe like
+# any other); those for another of pandoc's outputs (latex, docx…) are left out, with a warning.
+HTML_FORMATS = {"html", "html4", "html5", "xhtml", "epub", "epub2", "epub3"}
+_RAW_FENCE = re.compile(r"^\{=([A-Za-z0-9_+-]+)\}$")
+
+
 def code_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("fence", _fence)
     md.add_render_rule("code_inline", _inline)
+    md.core.ruler.after("inline", "raw_attribute", _raw_attribute)
+    md.add_render_rule("raw_other", lambda *a: "")
+
+
+def _raw_attribute(state: StateCore) -> None:
+    for tok in state.tokens:
+        if tok.type == "fence" and (m := _RAW_FENCE.match(tok.info.strip())):
+            _as_raw(tok, m[1].lower(), "html_block")
+        for child in tok.children or []:
+            if child.type == "code_inline" and "data-raw-format" in child.attrs:
+                _as_raw(child, str(child.attrs.pop("data-raw-format")).lower(), "html_inline")
+
+
+def _as_raw(tok: Token, fmt: str, html_type: str) -> None:
+    tok.meta["raw_format"] = fmt
+    tok.type = html_type if fmt in HTML_FORMATS else "raw_other"
+    tok.attrs = {}
 
 
 def fence_attributes(info: str) -> tuple[str | None, dict[str, str]]:
