@@ -4,6 +4,7 @@ projects are (tests/fixtures/import/), become book projects that build."""
 from __future__ import annotations
 
 import re
+import shutil
 import zipfile
 
 import pytest
@@ -11,6 +12,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from msl_book.build import BuildOptions, build
+from msl_book.loader import default_id
 
 from conftest import FIXTURES, run_cli, run_epubcheck
 
@@ -38,9 +40,9 @@ def test_an_mdbook_is_imported_with_its_order_roles_and_includes(tmp_path):
     destination, result = _import("mdbook", tmp_path)
     assert result.err.splitlines() == [
         "src/SUMMARY.md:5: warning: part title 'The basics' is dropped (msl-book has no parts)",
-        "src/SUMMARY.md:10: warning: draft chapter 'Draft: audits' has no file and is skipped",
+        "src/SUMMARY.md:15: warning: draft chapter 'Draft: audits' has no file and is skipped",
     ]
-    assert result.out.splitlines()[-2] == f"Imported an mdBook: 5 chapters in {destination}"
+    assert result.out.splitlines()[-2] == f"Imported an mdBook: 11 chapters in {destination}"
     config = (destination / "book.yaml").read_text(encoding="utf-8")
     assert 'title: "Adverse Event Reporting in Practice"' in config
     assert re.findall(r'^  - "(src/[^"]+)"$', config, re.MULTILINE) == [
@@ -48,7 +50,13 @@ def test_an_mdbook_is_imported_with_its_order_roles_and_includes(tmp_path):
         "src/what-to-report.md",
         "src/special-situations.md",
         "src/how-to-report.md",
+        "src/forms/README.md",
+        "src/forms/paper.md",
+        "src/forms/checklist.md",
+        "src/regions/README.md",
+        "src/regions/checklist.md",
         "src/contacts.md",
+        "src/writing.md",
     ]
     built, texts, docs, epub = _built(destination)
     assert [w for w in built.warnings] == []
@@ -57,8 +65,16 @@ def test_an_mdbook_is_imported_with_its_order_roles_and_includes(tmp_path):
     text = " ".join(texts)
     assert 'patient = "initials, age, sex"' in text and "version = 3" not in text  # the anchor only
     assert "Patient (initials, age): Reporter and contact:" in text
-    assert "{{#" not in text
+    assert [n for n, d in docs.items() if "{{#" in d] == ["EPUB/text/writing.xhtml"]
+    assert "<code>{{#include listings/template.txt}}</code>" in docs["EPUB/text/writing.xhtml"]
     assert "See the special situations (page" in text  # a link to another chapter's file
+    # the chapters whose file names are alike (README.md, checklist.md) have an id each
+    assert {"forms", "regions", "forms-checklist", "regions-checklist"} <= {
+        n.removeprefix("EPUB/text/").removesuffix(".xhtml") for n in docs
+    }
+    assert 'href="checklist.xhtml' not in docs["EPUB/text/forms.xhtml"]
+    assert 'href="forms-checklist.xhtml#before-sending"' in docs["EPUB/text/forms.xhtml"]
+    assert '<span class="chapter-name">The "yellow card": paper form</span>' in docs["EPUB/text/paper.xhtml"]
     report = run_epubcheck(epub)
     assert (report.errors, report.warnings) == (0, 0), report.messages
 
@@ -68,7 +84,11 @@ def test_a_quarto_book_is_imported_with_parts_appendices_cells_and_cross_referen
     assert result.err.splitlines() == [
         "_quarto.yml: warning: part 'Handling requests' is not kept (msl-book has no book parts yet): "
         "its chapters follow in order",
-        "intake.qmd:25: warning: Quarto shortcode {{< pagebreak >}} is not supported: dropped",
+        "intake.qmd:32: warning: fig-monthly is the output of a code cell, which msl-book does not run: "
+        "references to it are written as text",
+        "intake.qmd:40: warning: Quarto shortcode {{< pagebreak >}} is not supported: dropped",
+        "answering.qmd:10: warning: tbl-backlog is the output of a code cell, which msl-book does not run: "
+        "references to it are written as text",
     ]
     out = result.out.splitlines()
     assert "  converted intake.qmd: front matter: execute, format dropped (Quarto's, not the book's)" in out
@@ -80,7 +100,7 @@ def test_a_quarto_book_is_imported_with_parts_appendices_cells_and_cross_referen
         "Medical Information Team",
         "index.qmd",
         "intake.qmd",
-        "answering.qmd",
+        "answering.qmd",  # ./answering.qmd in _quarto.yml
         "glossary-of-terms.qmd",
     ]
     built, _texts, docs, epub = _built(destination)
@@ -91,12 +111,234 @@ def test_a_quarto_book_is_imported_with_parts_appendices_cells_and_cross_referen
     assert 'alt="Intake, triage, answer, archive"' in intake
     assert '<pre class="code language-python">' in intake and "#|" not in intake
     assert "Off-label questions" in intake and "<h2" not in intake.split("Off-label")[0].split("callout")[-1]
+    # the cell with echo: false is not shown; references to its figure are text, as Quarto
+    # prints a reference it cannot resolve
+    assert "plt.plot" not in intake and "Requests per month" not in intake
+    assert "The monthly counts are in <strong>?@fig-monthly</strong>;" in intake
+    answering = docs["EPUB/text/sec-answers.xhtml"]
+    assert "read_csv" not in answering  # hidden by _quarto.yml's execute: echo: false
+    assert "<strong>?@tbl-backlog</strong> lists what is still open" in answering
+    assert answering.count('<pre class="code language-python">') == 1  # echo: true
+    assert "A reference such as @fig-flow in a code block" in (destination / "answering.qmd").read_text(
+        encoding="utf-8"
+    )
     assert 'epub:type="appendix"' in docs["EPUB/text/glossary-of-terms.xhtml"]
     assert (
         "Preface" in docs["EPUB/text/index.xhtml"] and 'epub:type="preface"' in docs["EPUB/text/index.xhtml"]
     )
     report = run_epubcheck(epub)
     assert (report.errors, report.warnings) == (0, 0), report.messages
+
+
+def test_the_import_reports_one_line_per_file_and_kind_of_change(tmp_path):
+    _destination, result = _import("quarto", tmp_path)
+    assert [line for line in result.out.splitlines() if line.startswith("  converted")] == [
+        "  converted intake.qmd: 2 cross-references written as [](#id)",
+        "  converted intake.qmd: 1 code cell shown as code (msl-book runs no code)",
+        "  converted intake.qmd: 3 references to code cells' output written as text (**?@label**)",
+        "  converted intake.qmd: 1 code cell hidden (echo: false) dropped",
+        "  converted intake.qmd: front matter: execute, format dropped (Quarto's, not the book's)",
+        "  converted answering.qmd: 1 cross-reference written as [](#id)",
+        "  converted answering.qmd: 1 code cell hidden (echo: false) dropped",
+        "  converted answering.qmd: 1 reference to a code cell's output written as text (**?@label**)",
+        "  converted answering.qmd: 1 code cell shown as code (msl-book runs no code)",
+    ]
+    _destination, result = _import("mdbook", tmp_path)
+    assert [line for line in result.out.splitlines() if line.startswith("  converted")] == [
+        "  converted src/introduction.md: 1 {{#title}} directive dropped",
+        "  converted src/special-situations.md: 1 {{#include}} directive replaced by the file's text",
+        "  converted src/how-to-report.md: 2 {{#include}} directives replaced by the file's text",
+        "  converted src/forms/README.md: 2 links to .html pages rewritten as links to the chapter files (.md)",
+        *(
+            [
+                "  converted src/forms/README.md: id: forms written in front matter "
+                "(its id would be 'readme', as src/regions/README.md's)"
+            ]
+            if _readme_ids_collide(tmp_path)
+            else []
+        ),
+        "  converted src/forms/paper.md: 1 link to an .html page rewritten as links to the chapter files (.md)",
+        '  converted src/forms/paper.md: title "The \\"yellow card\\": paper form" from SUMMARY.md written in '
+        "front matter (the file has none)",
+        "  converted src/forms/checklist.md: 4 hidden lines (# …) of included Rust dropped (mdBook hides them)",
+        "  converted src/forms/checklist.md: 1 {{#playground}} directive replaced by a ```rust block of the "
+        "file's text",
+        "  converted src/forms/checklist.md: 1 {{#rustdoc_include}} directive replaced by the file's text",
+        "  converted src/forms/checklist.md: 1 {{#include}} directive replaced by the file's text",
+        "  converted src/forms/checklist.md: id: forms-checklist written in front matter "
+        "(its id would be 'checklist', as src/regions/checklist.md's)",
+        "  converted src/regions/README.md: 2 links to .html pages rewritten as links to the chapter files (.md)",
+        *(
+            [
+                "  converted src/regions/README.md: id: regions written in front matter "
+                "(its id would be 'readme', as src/forms/README.md's)"
+            ]
+            if _readme_ids_collide(tmp_path)
+            else []
+        ),
+        "  converted src/regions/checklist.md: 1 link to an .html page rewritten as links to the chapter "
+        "files (.md)",
+        "  converted src/regions/checklist.md: id: regions-checklist written in front matter "
+        "(its id would be 'checklist', as src/forms/checklist.md's)",
+        "  converted src/writing.md: 4 escaped \\{{#…}} directives written as text, without the backslash",
+    ]
+
+
+def _readme_ids_collide(tmp_path) -> bool:
+    """Whether msl-book gives forms/README.md and regions/README.md the same id by default."""
+    book = tmp_path / "mdbook-book"
+    return default_id(book / "src" / "forms" / "README.md", book) == default_id(
+        book / "src" / "regions" / "README.md", book
+    )
+
+
+def _source_and_imported(kind: str, tmp_path, rel: str) -> tuple[str, str]:
+    destination = tmp_path / f"{kind}-book"
+    if not destination.exists():
+        _import(kind, tmp_path)
+    source = (FIXTURES / "import" / kind / rel).read_text(encoding="utf-8")
+    return source, (destination / rel).read_text(encoding="utf-8")
+
+
+def test_mdbook_links_to_html_pages_become_links_to_the_chapter_files(tmp_path):
+    source, imported = _source_and_imported("mdbook", tmp_path, "src/forms/README.md")
+    assert imported.endswith(
+        source.replace("(paper.html)", "(paper.md)").replace(
+            "(checklist.html#before-sending)", "(checklist.md#before-sending)"
+        )
+    )
+    _source, imported = _source_and_imported("mdbook", tmp_path, "src/regions/README.md")
+    assert "[contact list](../contacts.md)" in imported
+    assert "[forms](../forms/README.md)" in imported  # dir/index.html is dir/README.md
+    assert "(https://rust-lang.github.io/mdBook/index.html)" in imported  # not this book's
+    # a page that is not a chapter, and a link in code, are left as they are
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "import" / "mdbook", project)
+    page = project / "src" / "contacts.md"
+    page.write_text(
+        page.read_text(encoding="utf-8")
+        + "\nThe [export](listings/intake.html) and the [intake](listings/intake.toml) are online;"
+        " write `[the contacts](contacts.html)` to link here.\n",
+        encoding="utf-8",
+    )
+    result = run_cli("import", str(project), str(tmp_path / "out"))
+    assert result.code == 0
+    imported = (tmp_path / "out" / "src" / "contacts.md").read_text(encoding="utf-8")
+    assert "[export](listings/intake.html)" in imported and "`[the contacts](contacts.html)`" in imported
+    assert not [line for line in result.out.splitlines() if "contacts.md:" in line]
+
+
+def test_an_mdbook_chapter_without_a_title_gets_its_title_from_summary_md(tmp_path):
+    source, imported = _source_and_imported("mdbook", tmp_path, "src/forms/paper.md")
+    expected = source.replace("(../contacts.html)", "(../contacts.md)")
+    assert imported == '---\ntitle: "The \\"yellow card\\": paper form"\n---\n' + expected
+    # a chapter with a heading of its own is left as it was
+    source, imported = _source_and_imported("mdbook", tmp_path, "src/what-to-report.md")
+    assert imported == source
+
+
+def test_mdbook_escaped_directives_are_written_as_text_and_not_included(tmp_path):
+    source, imported = _source_and_imported("mdbook", tmp_path, "src/writing.md")
+    assert imported == "---\nrole: appendix\n---\n" + source.replace("\\{{#", "{{#")
+    assert "`{{#title …}}`" in imported  # inline code: not a directive
+
+
+def test_mdbook_playground_and_rustdoc_include_show_the_rust_without_its_hidden_lines(tmp_path):
+    _source, imported = _source_and_imported("mdbook", tmp_path, "src/forms/checklist.md")
+    playground = imported.split("check here:\n\n")[1].split("\n\nThe function")[0]
+    rust = (FIXTURES / "import" / "mdbook" / "src" / "listings" / "check_report.rs").read_text(
+        encoding="utf-8"
+    )
+    shown = "\n".join(line for line in rust.strip().split("\n") if not line.startswith("# "))
+    # a longer fence than the ``` in its doc comment
+    assert playground == "````rust\n" + shown.strip() + "\n````"
+    rustdoc = imported.split("\n```rust\n")[1].split("```")[0]
+    assert rustdoc.startswith("fn is_valid(report: &Report) -> bool {\n") and "# " not in rustdoc
+    # a plain include keeps the lines
+    assert "```text\n# fn main() {\n#     assert!(!is_valid(&Report::default()));\n# }\n```" in imported
+
+
+def test_chapters_with_the_same_file_name_get_ids_from_their_folders(tmp_path):
+    project = tmp_path / "notes"
+    files = {
+        "overview.md": "# Overview\n\nThe whole programme.\n",
+        "visits/overview.md": "---\ntitle: Visits\nabstract: |\n  What a visit is for.\n---\n\nText.\n",
+        "visits/README.md": "# About visits\n",
+        "follow-up/overview.md": "# Follow-up\n\nText.\n",
+        "follow-up/README.md": "---\nid: follow-up-notes\n---\n# About follow-up\n",
+        "letters/README.md": "# Letters {#letters-home}\n",
+        "misc/README.md": "# Misc\n",
+        "visits.md": "# Visits in short\n",
+    }
+    for rel, text in files.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text, encoding="utf-8")
+    result = run_cli("import", str(project), str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    out = tmp_path / "out"
+
+    def imported(rel: str) -> str:
+        return (out / rel).read_text(encoding="utf-8")
+
+    assert imported("overview.md").endswith(files["overview.md"])  # the first keeps its id
+    assert imported("visits/overview.md") == files["visits/overview.md"].replace(
+        "---\n\nText", "id: visits-overview\n---\n\nText"
+    )
+    assert (
+        imported("follow-up/overview.md")
+        == "---\nid: follow-up-overview\n---\n" + files["follow-up/overview.md"]
+    )
+    assert imported("follow-up/README.md") == files["follow-up/README.md"]  # an id of its own
+    assert imported("letters/README.md") == files["letters/README.md"]  # # Title {#id}
+    # a folder's page: its id is the folder's name, unless that is taken (visits.md)
+    assert imported("visits/README.md") == "---\nid: visits-readme\n---\n" + files["visits/README.md"]
+    if default_id(out / "misc" / "README.md", out) == default_id(out / "letters" / "README.md", out):
+        assert imported("misc/README.md") == "---\nid: misc\n---\n" + files["misc/README.md"]
+    else:  # msl-book gives it the folder's name itself
+        assert imported("misc/README.md") == files["misc/README.md"]
+    check = run_cli("check", str(out))
+    assert check.code == 0, check.err
+    assert "duplicate id" not in check.err
+
+
+def test_quarto_cells_that_quarto_hides_are_dropped(tmp_path):
+    project = tmp_path / "analysis"
+    project.mkdir()
+    (project / "_quarto.yml").write_text(
+        "project:\n  type: book\nbook:\n  title: Analysis\n  chapters:\n    - index.qmd\n    - ./methods.qmd\n",
+        encoding="utf-8",
+    )
+    (project / "index.qmd").write_text("# Preface {.unnumbered}\n\nThe data.\n", encoding="utf-8")
+    (project / "methods.qmd").write_text(
+        "---\ntitle: Methods\nexecute:\n  echo: false\n---\n\n"
+        "```{r setup, include=FALSE}\nlibrary(dplyr)\n```\n\n"
+        "```{r}\nsummary(cars)\n```\n\n"
+        "```{r}\n#| echo: true\nmean(cars$speed)\n```\n\n"
+        "```{r fig-speed, echo=TRUE}\nplot(cars)\n```\n\n"
+        "```{r, echo=FALSE}\nnrow(cars)\n```\n\n"
+        "@fig-speed plots the speeds.\n",
+        encoding="utf-8",
+    )
+    result = run_cli("import", str(project), str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert result.err.splitlines() == [
+        "methods.qmd:20: warning: fig-speed is the output of a code cell, which msl-book does not run: "
+        "references to it are written as text"
+    ]
+    assert [line for line in result.out.splitlines() if line.startswith("  converted")] == [
+        "  converted methods.qmd: 1 code cell hidden (include: false) dropped",
+        "  converted methods.qmd: 2 code cells hidden (echo: false) dropped",
+        "  converted methods.qmd: 2 code cells shown as code (msl-book runs no code)",
+        "  converted methods.qmd: 1 reference to a code cell's output written as text (**?@label**)",
+        "  converted methods.qmd: front matter: execute dropped (Quarto's, not the book's)",
+    ]
+    methods = (tmp_path / "out" / "methods.qmd").read_text(encoding="utf-8")
+    assert methods == (
+        "---\ntitle: Methods\n---\n\n```r\nmean(cars$speed)\n```\n\n```r\nplot(cars)\n```\n\n"
+        "**?@fig-speed** plots the speeds.\n"
+    )
+    config = (tmp_path / "out" / "book.yaml").read_text(encoding="utf-8")
+    assert '  - "methods.qmd"' in config
 
 
 def test_a_folder_of_markdown_is_imported_in_file_order(tmp_path):
@@ -128,8 +370,6 @@ def test_import_refuses_a_destination_that_is_not_empty(tmp_path):
 
 @pytest.mark.parametrize("kind", ["mdbook", "quarto"])
 def test_an_include_or_cell_that_cannot_be_converted_is_reported_at_its_line(tmp_path, kind):
-    import shutil
-
     project = tmp_path / kind
     shutil.copytree(FIXTURES / "import" / kind, project)
     if kind == "mdbook":
@@ -142,7 +382,7 @@ def test_an_include_or_cell_that_cannot_be_converted_is_reported_at_its_line(tmp
         page = project / "answering.qmd"
         page.write_text(page.read_text(encoding="utf-8") + '\n{{< video "intro.mp4" >}}\n', encoding="utf-8")
         expected = (
-            'answering.qmd:10: warning: Quarto shortcode {{< video "intro.mp4" >}} is not supported: dropped'
+            'answering.qmd:28: warning: Quarto shortcode {{< video "intro.mp4" >}} is not supported: dropped'
         )
     result = run_cli("import", str(project), str(tmp_path / "out"))
     assert result.code == 0

@@ -10,6 +10,7 @@ What could not be converted is reported as ``path:line: message``.
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ class Source:
     chapters: list[tuple[str, str]] = field(default_factory=list)  # (path from root, role)
     subtitle: str | None = None
     date: str | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # chapter path -> its title in the table of contents
+    echo: object = None  # the project's default for showing the code of executable cells
 
 
 @dataclass(frozen=True)
@@ -76,18 +79,39 @@ def import_project(path: Path, destination: Path | None = None) -> Imported:
     report.raise_if_failed()
     if not source.chapters:
         raise BookError([Diagnostic(str(path), 0, "no Markdown chapters found")])
+    _normalise(source)
     _copy(source.root, destination)
-    converted: list[str] = []
-    for rel, _role in source.chapters:
-        file = destination / rel
-        if file.is_file():
-            text, changes = convert.convert(
-                file.read_text(encoding="utf-8"), rel, file, destination, source.kind, report
-            )
-            file.write_text(text, encoding="utf-8")
-            converted += [f"{rel}: {c}" for c in changes]
+    ctx = convert.Context(
+        source.kind,
+        destination,
+        {(destination / rel).resolve() for rel, _ in source.chapters},
+        source.titles,
+        source.echo,
+    )
+    files = [(rel, destination / rel) for rel, _role in source.chapters if (destination / rel).is_file()]
+    texts = {rel: file.read_text(encoding="utf-8") for rel, file in files}
+    if source.kind == "quarto":
+        for rel, text in texts.items():
+            convert.collect_outputs(text, rel, ctx)
+    changes: dict[str, list[str]] = {}
+    for rel, file in files:
+        text, changes[rel] = convert.convert(texts[rel], rel, file, ctx, report)
+        file.write_text(text, encoding="utf-8")
     _write_book_yaml(destination, source)
+    for rel, change in convert.unique_ids(destination, [rel for rel, _ in files]):
+        changes[rel].append(change)
+    converted = [f"{rel}: {c}" for rel, cs in changes.items() for c in cs]
     return Imported(source.kind, destination, len(source.chapters), converted, report.warnings)
+
+
+def _normalise(source: Source) -> None:
+    """Chapter paths as book.yaml has them: relative, with '/', no './' or 'x/../'."""
+
+    def normal(rel: str) -> str:
+        return posixpath.normpath(rel.replace("\\", "/")).lstrip("/")
+
+    source.chapters = [(normal(rel), role) for rel, role in source.chapters]
+    source.titles = {normal(rel): title for rel, title in source.titles.items()}
 
 
 def _recognise(path: Path, report: Report) -> Source:
@@ -106,7 +130,7 @@ def _copy(root: Path, destination: Path) -> None:
 
 
 def _yaml(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return convert.quote(value)
 
 
 def _write_book_yaml(destination: Path, source: Source) -> None:

@@ -3,7 +3,8 @@
 SUMMARY.md's prefix chapters (before the first list) become prefaces, its numbered
 chapters (nested ones too, in order) chapters, its suffix chapters appendices. Part titles
 and separators have no place in msl-book and are dropped; a draft chapter (``[Title]()``)
-has no file and is skipped.
+has no file and is skipped. A chapter's title in SUMMARY.md is kept for a file that has
+none of its own.
 """
 
 from __future__ import annotations
@@ -61,5 +62,7 @@ def read(path: Path, report: Report):
             report.warning(f"draft chapter '{m[1]}' has no file and is skipped", shown, number)
             continue
         role = "chapter" if is_item else ("appendix" if numbered_ended else "preface")
-        source.chapters.append((f"{src}/{m[2].strip()}", role))
+        rel = f"{src}/{m[2].strip()}"
+        source.chapters.append((rel, role))
+        source.titles[rel] = m[1].strip()
     return source

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import Report
 from ..yamlsource import YamlProblem, parse_yaml
+from . import convert
 
 
 def _names(value: object) -> list[str]:
@@ -41,6 +42,7 @@ def read(path: Path, report: Report):
         str(data.get("lang") or "en"),
         subtitle=str(book["subtitle"]) if book.get("subtitle") else None,
         date=str(book["date"]) if book.get("date") else None,
+        echo=convert.read_echo(data),
     )
 
     def add(entries: object, role: str) -> None:
