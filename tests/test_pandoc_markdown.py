@@ -361,9 +361,9 @@ def test_math_is_drawn_in_the_pdf_with_its_tex_as_alternative_text(course):
 
 def test_equation_references_read_their_number_and_page(course):
     measuring = next(t for t in course.texts if "the lower bound of" in t)
-    assert "the lower bound of Equation 2.2 (page 3) exceeds 1" in measuring
+    assert "the lower bound of Equation 2.2 (page 4) exceeds 1" in measuring
     review = next(t for t in course.texts if "This review brings the course together" in t)
-    assert "the interval (page 3)" in review
+    assert "the interval (page 4)" in review
 
 
 def test_code_is_highlighted_in_three_languages(course):

@@ -67,7 +67,7 @@ class EpubRenderer:
             "raise_exceptions": True,
         }
         epub.write_epub(str(target), book, options)
-        normalize_zip(target, job.modified, config.language)
+        normalize_zip(target, job.modified, config.language, pub.pages)
         return Rendered("epub", target)
 
 

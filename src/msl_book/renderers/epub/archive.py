@@ -8,15 +8,30 @@ from pathlib import Path
 
 from lxml import etree
 
+from . import ncx
+
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
+# Apple Books shows a book's own fonts only when the book asks for it.
+APPLE_OPTIONS = "META-INF/com.apple.ibooks.display-options.xml"
+APPLE_OPTIONS_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<display_options>
+  <platform name="*">
+    <option name="specified-fonts">true</option>
+  </platform>
+</display_options>
+"""
 
-def normalize_zip(path: Path, when: dt.datetime, language: str) -> None:
+
+def normalize_zip(path: Path, when: dt.datetime, language: str, pages: list[dict[str, str]]) -> None:
     """Rewrite the EPUB so equal inputs give equal bytes: mimetype first and stored, then
-    entries in a fixed order with a fixed time and mode. Adds xml:lang to the package."""
+    entries in a fixed order with a fixed time and mode. Adds xml:lang to the package, the
+    page list to the NCX and Apple Books' display options."""
     stamp = max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
     with zipfile.ZipFile(path) as src:
         entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    entries = [(n, ncx.with_pages(d, pages) if n.endswith(".ncx") else d) for n, d in entries]
+    entries.append((APPLE_OPTIONS, APPLE_OPTIONS_XML))
     order = {"mimetype": 0, "META-INF/container.xml": 1, "EPUB/content.opf": 2}
     entries.sort(key=lambda e: (order.get(e[0], 3), e[0]))
     tmp = path.with_name(path.name + ".zip")

@@ -24,6 +24,7 @@ from ...templating import render_document
 from ...theme import Theme
 from ...xhtml import serialize_document
 from ..markup import Writer
+from . import content
 
 
 @dataclass
@@ -50,12 +51,12 @@ def document_names(model: BookModel) -> dict[str, str]:
 
 def epub_writer(model: BookModel) -> Writer:
     """The EPUB's way with content: a document per chapter, images under assets/, notes at
-    the end of their chapter."""
+    the end of their chapter, tables in scroll regions."""
 
     def image_url(rel: str) -> str | None:
         return f"../assets/{rel}" if rel in model.images else None
 
-    return Writer(Links(model, document_names(model)), image_url, inline_notes=False)
+    return Writer(Links(model, document_names(model)), image_url, inline_notes=False, finish=content.finish)
 
 
 def publication(

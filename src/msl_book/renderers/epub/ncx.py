@@ -1,0 +1,49 @@
+"""The NCX's page list, for reading systems that still read the EPUB 2 navigation (older
+Kobo and Adobe RMSDK devices): the same pages, labels and targets as the EPUB 3 page-list,
+and the page count in ``dtb:totalPageCount`` / ``dtb:maxPageNumber``; ``dtb:depth`` is the
+navMap's real depth.
+
+EbookLib writes the NCX without pages; this adds them to its bytes.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+NCX = "http://www.daisy.org/z3986/2005/ncx/"
+
+
+def with_pages(ncx: bytes, pages: list[dict[str, str]], text_dir: str = "text/") -> bytes:
+    """``pages``: the page-list, each page's ``href`` (relative to the text documents) and
+    ``label``, in reading order."""
+    root = etree.fromstring(ncx)
+    numbers = [int(p["label"]) for p in pages if p["label"].isdigit()]
+    point = f"{{{NCX}}}navPoint"
+    depth = max((len(list(p.iterancestors(point))) + 1 for p in root.iter(point)), default=0)
+    head = root.find(f"{{{NCX}}}head")
+    for meta in head.iterfind(f"{{{NCX}}}meta"):
+        if meta.get("name") == "dtb:depth":
+            meta.set("content", str(depth))
+        elif not pages:
+            continue
+        elif meta.get("name") == "dtb:totalPageCount":
+            meta.set("content", str(len(pages)))
+        elif meta.get("name") == "dtb:maxPageNumber":
+            meta.set("content", str(max(numbers, default=0)))
+    if not pages:
+        return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    page_list = etree.SubElement(root, f"{{{NCX}}}pageList")
+    label = etree.SubElement(etree.SubElement(page_list, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text")
+    label.text = "Pages"
+    for i, page in enumerate(pages, start=1):
+        target = etree.SubElement(page_list, f"{{{NCX}}}pageTarget")
+        target.set("id", f"pagetarget-{i}")
+        target.set("type", "normal" if page["label"].isdigit() else "front")
+        if page["label"].isdigit():
+            target.set("value", page["label"])
+        target.set("playOrder", str(i))
+        text = etree.SubElement(etree.SubElement(target, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text")
+        text.text = page["label"]
+        etree.SubElement(target, f"{{{NCX}}}content").set("src", text_dir + page["href"])
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
