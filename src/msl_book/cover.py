@@ -1,6 +1,9 @@
 """A typographic cover image for books that do not bring their own (EPUB needs one).
 
-Drawn with Pillow in the theme's fonts and colours: same input, same PNG bytes.
+Drawn with Pillow in the theme's fonts and colours: same input, same PNG bytes. A reading
+system shows it about 360 CSS px wide (a phone, a library's grid), where a 1600-pixel cover is
+scaled to 0.225: every text's capitals are at least 40 px tall there (9 CSS px), so nothing
+is drawn smaller than ``SMALLEST``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ GENERATED = "assets/cover.png"
 
 WIDTH, HEIGHT = 1600, 2400
 TEAL, AMBER, WHITE, TINT = (15, 94, 107), (199, 132, 26), (255, 255, 255), (217, 236, 238)
+# Inter's capitals are 0.73 em tall, Charis SIL's 0.67 em: 56 px of Inter has 40.8 px capitals,
+# 9.2 CSS px at 360 px wide (its em 12.6 CSS px); Charis needs 60.
+SMALLEST = 56
 
 
 def _font(theme: Theme, name: str, size: int) -> ImageFont.FreeTypeFont:
@@ -41,8 +47,9 @@ def cover_png(config: BookConfig, theme: Theme) -> bytes:
     margin = 200
     band = int(HEIGHT * 0.36)
     if config.publisher:
-        kicker = _font(theme, "Inter-SemiBold.otf", 40)
-        draw.text((margin, 170), config.publisher.upper(), font=kicker, fill=TINT)
+        kicker = _font(theme, "Inter-SemiBold.otf", SMALLEST)
+        for i, line in enumerate(_wrap(draw, config.publisher.upper(), kicker, WIDTH - 2 * margin)[:3]):
+            draw.text((margin, 170 + 72 * i), line, font=kicker, fill=TINT)
     draw.rectangle([0, band, WIDTH, band + 18], fill=AMBER)
     y = band + 150
     title = _font(theme, "Inter-Bold.otf", 132)
@@ -55,17 +62,20 @@ def cover_png(config: BookConfig, theme: Theme) -> bytes:
         for line in _wrap(draw, config.subtitle, sub, WIDTH - 2 * margin):
             draw.text((margin, y), line, font=sub, fill=TINT)
             y += 84
-    authors = _font(theme, "CharisSIL-Regular.ttf", 60)
+    authors = _font(theme, "CharisSIL-Regular.ttf", 64)
     names = " · ".join(a.name for a in config.authors)
     lines = _wrap(draw, names, authors, WIDTH - 2 * margin)
-    y = HEIGHT - 300 - 76 * len(lines)
+    y = HEIGHT - 300 - 80 * len(lines)
     for line in lines:
         draw.text((margin, y), line, font=authors, fill=WHITE)
-        y += 76
+        y += 80
     details = [f"Version {config.version}" if config.version else "", config.document_code or ""]
     if any(details):
-        small = _font(theme, "Inter-Regular.otf", 38)
-        draw.text((margin, y + 30), "  ·  ".join(d for d in details if d), font=small, fill=TINT)
+        small = _font(theme, "Inter-Regular.otf", SMALLEST)
+        line = "  ·  ".join(d for d in details if d)
+        if draw.textlength(line, font=small) > WIDTH - 2 * margin:
+            line = details[0] or details[1]  # both do not fit on the line: the version alone
+        draw.text((margin, y + 40), line, font=small, fill=TINT)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
