@@ -58,10 +58,14 @@ def _text(el: etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
-def test_the_course_builds_with_one_warning_and_no_error(course):
+def test_the_course_builds_with_two_warnings_and_no_error(course):
+    """The Inkscape chart is drawn for a page (640 units, 18-unit text) and shown at 80 %:
+    288 px wide on a phone, where its text is 8.1 px."""
     assert [str(w) for w in course.result.warnings] == [
         "chapters/01-why-signals.md:30: warning: link to ../handouts/report-form.pdf, a file that "
-        "is not a chapter of this book: its text is kept, without the link"
+        "is not a chapter of this book: its text is kept, without the link",
+        'chapters/01-why-signals.md:25: warning: images/report-flow.svg: text "Intake" would be 8.1 px '
+        "on a 360 px phone screen (under 9 px): enlarge it or draw a narrower figure",
     ]
 
 

@@ -25,6 +25,7 @@ _CAPTION_ID = re.compile(r"^(?:Table)?:\s.*\{[^{}]*#([^\s{}#.]+)[^{}]*\}\s*$", r
 # Image sizes HTML takes as attributes; others (50%, 3in) become a width/height style.
 _PIXELS = re.compile(r"^(\d+)(?:px)?$")
 _LENGTH = re.compile(r"^\d+(?:\.\d+)?(?:%|px|in|cm|mm|pt|pc|em|rem|ex|ch|vw|vh)$")
+_STYLE_WIDTH = re.compile(r"(?:^|;)\s*width\s*:\s*([^;]+)")
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Ref:
     target: str
     line: int
     text: str = ""
+    width: str = ""  # an image's width as written ({width=50%}: "50%", {width=300}: "300")
 
 
 @dataclass
@@ -105,7 +107,8 @@ def _scan_inline(
             _check_math(child.content, path, current, report)
         elif child.type == "image":
             alt = child.meta.get("alt", child.content)
-            parsed.refs.append(Ref("image", str(child.attrs.get("src", "")), current, alt))
+            src = str(child.attrs.get("src", ""))
+            parsed.refs.append(Ref("image", src, current, alt, _written_width(child)))
         elif child.type == "link_open":
             link = child
             link.meta["line"] = current
@@ -194,6 +197,14 @@ def _check_attrs(tok: Token, path: str, line: int, report: Report) -> None:
         elif not allowed_attribute(tag, name) and name not in ("alt", "title"):
             tok.attrs[f"data-{name}"] = tok.attrs.pop(name)
     tok.meta["written"] = set()
+
+
+def _written_width(tok: Token) -> str:
+    """An image's width after ``_image_size``: the attribute, or the one in its style."""
+    if width := tok.attrs.get("width"):
+        return str(width)
+    m = _STYLE_WIDTH.search(str(tok.attrs.get("style", "")))
+    return m[1].strip() if m else ""
 
 
 def _image_size(tok: Token, name: str, value: str, path: str, line: int, report: Report) -> None:

@@ -12,7 +12,19 @@ from collections.abc import Callable, Sequence
 from ..document import BookModel
 from ..errors import Report
 from ..model import Book
-from . import bitmaps, crossrefs, floats, glossary, ids, references, sources, structure, svgtext, trees
+from . import (
+    bitmaps,
+    crossrefs,
+    floats,
+    glossary,
+    ids,
+    references,
+    sources,
+    structure,
+    svgsize,
+    svgtext,
+    trees,
+)
 
 Pass = Callable[[BookModel, Report], None]
 
@@ -24,6 +36,7 @@ PASSES: tuple[Pass, ...] = (
     references.run,  # every link and image checked; links to chapter files become #ids
     bitmaps.run,  # bitmaps larger than a page can use are scaled down
     svgtext.run,  # the text of SVG figures in the book's fonts, for the PDF
+    svgsize.run,  # the text of SVG figures large enough on a phone
     floats.run,  # figures and tables numbered and captioned
     glossary.run,  # the first use of each glossary term links to its definition
     crossrefs.run,  # links without text get their target's label
