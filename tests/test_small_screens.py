@@ -195,3 +195,42 @@ def test_every_text_is_readable_in_the_readers_themes(browser, site, theme):
     page.close()
     assert errors == []
     assert failures == []
+
+
+def test_in_epub_js_with_the_text_at_150_percent_nothing_is_wider_than_a_column(browser, site):
+    """epub.js lays a document out in columns one screen wide: a table wider than its column
+    used to print over the next page's first column."""
+    page = browser.new_page(viewport={"width": 420, "height": 820})
+    too_wide: list[str] = []
+    for book, spine in site.spines.items():
+        page.goto(f"{site.url}/index.html?book={book}.epub&width=375&height=700")
+        page.wait_for_function("window.opened", timeout=30_000)
+        page.evaluate("rendition.themes.fontSize('150%')")
+        for href in spine:
+            page.evaluate(f"rendition.display({href!r})")
+            page.wait_for_function(
+                f"rendition.location && rendition.location.start && rendition.location.start.href === {href!r}",
+                timeout=15_000,
+            )
+            found = page.evaluate(
+                """(async () => {
+                  const doc = rendition.getContents()[0].document, win = doc.defaultView;
+                  await doc.fonts.ready;
+                  const column = rendition.manager.layout.columnWidth;
+                  const out = [];
+                  for (const el of doc.body.querySelectorAll('*')) {
+                    let box = el.parentElement;  // inside a scroll region, it may be wider
+                    while (box && box !== doc.body && !['auto', 'scroll'].includes(win.getComputedStyle(box).overflowX))
+                      box = box.parentElement;
+                    if (box === doc.body) box = null;  // epub.js makes the body scroll by columns
+                    if (box) continue;
+                    // a block broken over columns has one box per column
+                    const w = Math.max(0, ...[...el.getClientRects()].map(r => r.width));
+                    if (w > column + 0.5) out.push(`${el.tagName.toLowerCase()}.${el.className}: ${Math.round(w)} px`);
+                  }
+                  return out.map(x => x + ` in a ${Math.round(column)} px column`);
+                })()"""
+            )
+            too_wide += [f"{book}/{href}: {x}" for x in found]
+    page.close()
+    assert too_wide == []
