@@ -234,3 +234,19 @@ def test_in_epub_js_with_the_text_at_150_percent_nothing_is_wider_than_a_column(
             too_wide += [f"{book}/{href}: {x}" for x in found]
     page.close()
     assert too_wide == []
+
+
+def test_figures_fill_a_phone_column_and_grow_on_a_tablet(browser, site):
+    widths = {}
+    for viewport in ({"width": 360, "height": 640}, {"width": 1024, "height": 1366}):
+        page = browser.new_page(viewport=viewport)
+        page.goto(f"{site.url}/handbook/EPUB/text/msl-role.xhtml")
+        widths[viewport["width"]] = page.evaluate(
+            "(() => { const img = document.querySelector('figure img');"
+            " return [img.getBoundingClientRect().width, img.parentElement.getBoundingClientRect().width]; })()"
+        )
+        page.close()
+    img, column = widths[360]
+    assert img == column  # the whole column of a phone
+    img, column = widths[1024]
+    assert 400 < img <= column  # wider than the drawing's own 400 px on a tablet
