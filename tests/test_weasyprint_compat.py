@@ -13,6 +13,8 @@ import collections
 import inspect
 import io
 import logging
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pikepdf
@@ -27,6 +29,7 @@ from msl_book.errors import Failure
 from msl_book.weasyprint_compat import FIXES, check_versions, patched
 
 from conftest import ROOT
+from pdf_structure import structure
 
 upstream_bug = pytest.mark.upstream_bug
 
@@ -376,6 +379,76 @@ def test_weasyprint_drops_the_language_of_every_element_but_the_root():
     assert _struct_langs(without={"struct-lang"}) == ("en", [])
 
 
+# -- table-headers: header cells without /Scope, data cells naming the wrong headers ---------
+
+HEADERS = """<html lang="en"><style>body { font: 10px "DejaVu Sans" }</style><table>
+<thead><tr><th rowspan="2">Region</th><th colspan="2">2026</th></tr><tr><th>H1</th><th>H2</th></tr></thead>
+<tbody><tr><th>Europe</th><td>E1</td><td>E2</td></tr></tbody></table></html>"""
+
+
+def _table_headers(without: set[str]) -> tuple[list, dict, bool]:
+    """([(text, /Scope)] of the header cells, {data cell: [its /Headers' texts]}, has /IDTree)."""
+    with patched(without=without):
+        data = HTML(string=HEADERS).write_pdf(pdf_tags=True, pdf_variant="pdf/ua-1")
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        root = structure(pdf)
+        by_id = {str(th.obj.ID): th.text for th in root.find("/TH") if "/ID" in th.obj}
+        scopes = [(th.text, str(th.attributes.get("Scope"))) for th in root.find("/TH")]
+        headers = {
+            td.text: [by_id.get(str(key), "?") for key in td.attributes.get("Headers", [])]
+            for td in root.find("/TD")
+        }
+        return scopes, headers, "/IDTree" in pdf.Root.StructTreeRoot
+
+
+def test_header_cells_have_their_scope_and_data_cells_their_headers():
+    assert _table_headers(set()) == (
+        [
+            ("Region", "/Column"),
+            ("2026", "/Column"),
+            ("H1", "/Column"),
+            ("H2", "/Column"),
+            ("Europe", "/Row"),
+        ],
+        {"E1": ["Europe", "2026", "H1"], "E2": ["Europe", "2026", "H2"]},
+        True,
+    )
+
+
+@upstream_bug
+def test_weasyprint_writes_no_scope_and_misses_headers():
+    assert _table_headers(without={"table-headers"}) == (
+        [("Region", "None"), ("2026", "None"), ("H1", "None"), ("H2", "None"), ("Europe", "None")],
+        {"E1": ["2026", "H2"], "E2": []},
+        False,
+    )
+
+
+# -- spaced-text: letter-spaced words extract as broken words --------------------------------
+
+SPACED = """<html lang="en"><style>body { font: bold 9pt "DejaVu Sans" }
+p { letter-spacing: 0.1em; text-transform: uppercase }</style><p>Learning objectives</p></html>"""
+
+
+def _extracted(without: set[str]) -> str:
+    """The text poppler's pdftotext extracts from a letter-spaced label."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed; .ci/run installs it")
+    with patched(without=without):
+        data = HTML(string=SPACED).write_pdf(pdf_tags=True, pdf_variant="pdf/ua-1")
+    run = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return run.stdout.decode().strip()
+
+
+def test_letter_spaced_text_extracts_as_its_words():
+    assert _extracted(set()) == "LEARNING OBJECTIVES"
+
+
+@upstream_bug
+def test_weasyprint_letter_spacing_splits_words_for_text_extraction():
+    assert _extracted(without={"spaced-text"}) == "L EARNING OBJECTIVES"
+
+
 REPRODUCERS = {
     "footnote-area": (
         test_a_footnote_that_fits_stays_on_its_page,
@@ -404,6 +477,14 @@ REPRODUCERS = {
     "struct-lang": (
         test_a_tagged_element_keeps_its_own_language,
         test_weasyprint_drops_the_language_of_every_element_but_the_root,
+    ),
+    "table-headers": (
+        test_header_cells_have_their_scope_and_data_cells_their_headers,
+        test_weasyprint_writes_no_scope_and_misses_headers,
+    ),
+    "spaced-text": (
+        test_letter_spaced_text_extracts_as_its_words,
+        test_weasyprint_letter_spacing_splits_words_for_text_extraction,
     ),
 }
 

@@ -30,7 +30,9 @@ from . import (
     first_word,
     font_subsets,
     footnote_area,
+    spaced_text,
     struct_lang,
+    table_headers,
     tagged_write,
     target_counters,
 )
@@ -46,6 +48,8 @@ FIXES: tuple[Patch, ...] = (
     carried_footnotes.PATCH,
     font_subsets.PATCH,
     struct_lang.PATCH,
+    table_headers.PATCH,
+    spaced_text.PATCH,
 )
 
 # The patches change WeasyPrint for the whole process: one layout or write at a time (the

@@ -3,9 +3,10 @@
 The first file (the front matter) is the base: its catalog keeps the language, metadata,
 viewer preferences and mark info WeasyPrint wrote. Every other part brings its pages; its
 structure elements join the base's document element, its parent-tree keys move past the
-base's (pages' ``/StructParents`` and annotations' ``/StructParent`` with them), its outline
-items follow the base's, and the named destinations of the anchors it owns replace the
-stand-ins other parts made for links into it.
+base's (pages' ``/StructParents`` and annotations' ``/StructParent`` with them), its
+element IDs (table header cells) join the base's ``/IDTree`` (renamed when another part has
+the same ID), its outline items follow the base's, and the named destinations of the
+anchors it owns replace the stand-ins other parts made for links into it.
 """
 
 from __future__ import annotations
@@ -77,6 +78,50 @@ def _copy(out: pikepdf.Pdf, obj: object) -> object:
     return obj
 
 
+def _ids(tree: pikepdf.Object) -> list[tuple[str, pikepdf.Object]]:
+    """(ID, element) of a structure tree's ``/IDTree`` (a flat one, as WeasyPrint's is made)."""
+    ids = tree.get("/IDTree")
+    return [] if ids is None else [(str(key), element) for key, element in _pairs(ids.get("/Names", []))]
+
+
+def _table_of(element: pikepdf.Object) -> pikepdf.Object | None:
+    while element is not None and element.get("/S") != Name.Table:
+        element = element.get("/P")
+    return element
+
+
+def _rename_headers(table: pikepdf.Object, renamed: dict[str, str]) -> None:
+    """Point the ``/Headers`` of the data cells under ``table`` at the renamed IDs."""
+    todo = [table]
+    while todo:
+        element = todo.pop()
+        attributes = element.get("/A")
+        for a in attributes if isinstance(attributes, Array) else [attributes]:
+            if isinstance(a, Dictionary) and "/Headers" in a:
+                a.Headers = Array([String(renamed.get(str(key), str(key))) for key in a.Headers])
+        kids = element.get("/K")
+        kids = kids if isinstance(kids, Array) else [kids]
+        todo += [kid for kid in kids if isinstance(kid, Dictionary) and "/S" in kid]
+
+
+def _join_ids(ids: dict[str, object], part: int, found: list[tuple[str, pikepdf.Object]]) -> None:
+    """Add a part's (ID, copied element) pairs to ``ids``, renaming those taken already."""
+    renamed: dict[str, str] = {}
+    for key, element in found:
+        if key in ids:
+            new, n = f"{key}.{part}", 1
+            while new in ids:
+                n += 1
+                new = f"{key}.{part}.{n}"
+            renamed[key] = new
+            element.ID = String(new)
+            key = new
+        ids[key] = element
+    tables = {t.objgen: t for key, e in found if key in renamed and (t := _table_of(e)) is not None}
+    for table in tables.values():
+        _rename_headers(table, renamed)
+
+
 def merge(
     files: list[Path], owned: list[set[str]], label_ranges: list[tuple[int, str, object]], target: Path
 ) -> None:
@@ -88,6 +133,7 @@ def merge(
     next_key = max((int(key) for key, _ in _pairs(nums)), default=-1) + 1
     dests = {name: dest for name, dest in _dests(out).items() if name in owned[0]}
     outline = [(_outline(out), 0)]
+    ids: dict[str, object] = dict(_ids(tree))
     for file, anchors in zip(files[1:], owned[1:], strict=True):
         with pikepdf.open(file) as src:
             first = len(out.pages)
@@ -111,11 +157,17 @@ def merge(
                 copied = _copy(out, kid)
                 copied.P = document
                 kids.append(copied)
+            _join_ids(ids, len(outline) - 1, [(key, _copy(out, e)) for key, e in _ids(src_tree)])
             for name, dest in _dests(src).items():
                 if name in anchors:
                     dests[name] = _copy(out, dest)
     tree.ParentTree = out.make_indirect(Dictionary(Nums=Array(nums)))
     tree.ParentTreeNextKey = next_key
+    if ids:
+        flat_ids: list[object] = []
+        for key in sorted(ids):
+            flat_ids += [String(key), ids[key]]
+        tree.IDTree = out.make_indirect(Dictionary(Names=Array(flat_ids)))
     names = out.Root.get("/Names")
     if names is None:
         out.Root.Names = names = Dictionary()
