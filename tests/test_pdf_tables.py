@@ -7,6 +7,7 @@ Texts are those the real files mark (tests/pdf_structure.py reads them from the 
 
 from __future__ import annotations
 
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -60,6 +61,15 @@ Headers spanning rows and columns:
 </table>
 ```
 
+A header row whose first cell heads the row of headers, and a row group's header:
+
+```{=html}
+<table id="tbl-quarters">
+<thead><tr><th scope="row">Quarter</th><th>Q1</th><th>Q2</th></tr></thead>
+<tbody><tr><th scope="rowgroup">Visits</th><td>21</td><td>26</td></tr></tbody>
+</table>
+```
+
 | Skill | Use |
 |-------|-----|
 | Listening | Every day |
@@ -87,11 +97,13 @@ def _headers(pdf: pikepdf.Pdf) -> tuple[list[list[tuple[str, str]]], dict[str, l
 
 
 SCOPES = [
-    [("", "None"), ("Q1", "/Column"), ("Q2", "/Column"), ("North", "/Row"), ("South", "/Row")],
+    [("Q1", "/Column"), ("Q2", "/Column"), ("North", "/Row"), ("South", "/Row")],
     [("Name", "/Column"), ("Role", "/Column")],
     [("Region", "/Column"), ("2026", "/Column"), ("H1", "/Column"), ("H2", "/Column"), ("Europe", "/Row")],
+    [("Quarter", "/Row"), ("Q1", "/Column"), ("Q2", "/Column"), ("Visits", "/Row")],
     [("Skill", "/Column"), ("Use", "/Column")],
 ]
+HEADER_CELLS = sum(len(table) for table in SCOPES)  # (the top-left cell of the visits table is a <td>)
 CELLS = {
     "12": ["North", "Q1"],
     "15": ["North", "Q2"],
@@ -101,6 +113,8 @@ CELLS = {
     "Lead": ["Role"],
     "E1": ["Europe", "2026", "H1"],
     "E2": ["Europe", "2026", "H2"],
+    "21": ["Visits", "Q1"],
+    "26": ["Visits", "Q2"],
     "Listening": ["Skill"],
     "Every day": ["Use"],
 }
@@ -109,11 +123,6 @@ CELLS = {
 @pytest.fixture(scope="module")
 def tables_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_book(tmp_path_factory.mktemp("tables"), {"chapters/02-second.md": TABLES})
-
-
-def _only_tables(scopes: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
-    # the empty top-left cell of the visits table is a <td>: it is not a header
-    return [[pair for pair in table if pair != ("", "None")] for table in scopes]
 
 
 def test_every_header_cell_of_the_handbook_has_its_scope(handbook):
@@ -139,12 +148,18 @@ def test_every_header_cell_of_the_handbook_has_its_scope(handbook):
 
 
 def test_scope_from_the_table_and_from_scope_attributes(tables_book: Path):
-    result = build(tables_book, BuildOptions(output=tables_book / "out", formats=("pdf",)))
-    with pikepdf.open(result.outputs[0].path) as pdf:
+    result = build(tables_book, BuildOptions(output=tables_book / "out"))
+    by_format = {o.format: o.path for o in result.outputs}
+    with pikepdf.open(by_format["pdf"]) as pdf:
         tables, cells = _headers(pdf)
-        assert len(id_tree(pdf)) == 13  # every header cell, once
-    assert tables == _only_tables(SCOPES)
+        assert len(id_tree(pdf)) == HEADER_CELLS  # every header cell, once
+    assert tables == SCOPES
     assert {text: cells[text] for text in CELLS} == CELLS
+    with zipfile.ZipFile(by_format["epub"]) as epub:
+        texts = [epub.read(n).decode() for n in epub.namelist() if n.endswith(".xhtml")]
+    xhtml = next(text for text in texts if "tbl-quarters" in text)
+    for th in ('<th scope="row">Quarter</th>', '<th scope="rowgroup">Visits</th>', '<th scope="col">Q1</th>'):
+        assert th in xhtml  # the EPUB keeps them too
 
 
 def test_scope_and_headers_survive_the_join_of_parts(tables_book: Path, monkeypatch: pytest.MonkeyPatch):
@@ -157,9 +172,9 @@ def test_scope_and_headers_survive_the_join_of_parts(tables_book: Path, monkeypa
     with pikepdf.open(result.outputs[0].path) as pdf:
         tables, cells = _headers(pdf)
         ids = id_tree(pdf)
-    assert tables == _only_tables(SCOPES)
+    assert tables == SCOPES
     assert {text: cells[text] for text in CELLS} == CELLS
-    assert len(ids) == 13
+    assert len(ids) == HEADER_CELLS
 
 
 TABLE = """<html lang="en"><style>@page { size: A6 }</style><body>
