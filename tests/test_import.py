@@ -335,7 +335,7 @@ def test_quarto_cells_that_quarto_hides_are_dropped(tmp_path):
     methods = (tmp_path / "out" / "methods.qmd").read_text(encoding="utf-8")
     assert methods == (
         "---\ntitle: Methods\n---\n\n```r\nmean(cars$speed)\n```\n\n```r\nplot(cars)\n```\n\n"
-        "**?@fig-speed** plots the speeds.\n"
+        "**?\\@fig-speed** plots the speeds.\n"
     )
     config = (tmp_path / "out" / "book.yaml").read_text(encoding="utf-8")
     assert '  - "methods.qmd"' in config

@@ -141,6 +141,7 @@ def _inputs(prepared: Prepared) -> list[Path]:
     """Every file the build read."""
     book, theme = prepared.book, prepared.theme
     files = [book.root / "book.yaml", *(ch.file for ch in book.chapters), *prepared.model.images.values()]
+    files += prepared.model.citation_files  # bibliography files, a project's own CSL style
     if book.config.cover:
         files.append((book.root / book.config.cover).resolve())
     for directory in [*theme.template_dirs, *theme.style_dirs]:

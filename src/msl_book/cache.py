@@ -51,10 +51,12 @@ def sha256(path: Path) -> str:
 
 @cache
 def code_fingerprint() -> str:
-    """msl-book's own source, the libraries it runs on, and the system's text libraries."""
+    """msl-book's own source (and the CSL styles it ships), the libraries it runs on, and the
+    system's text libraries."""
     digest = hashlib.sha256()
     package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
+    code = [*package.rglob("*.py"), *package.rglob("*.lua"), *package.rglob("*.csl")]  # the styles it ships
+    for path in sorted(code):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     for line in [*library_versions(), *system_libraries()]:

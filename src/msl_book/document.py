@@ -23,6 +23,7 @@ from .roles import Role
 from .schema import BookConfig
 
 ANSWERS_ID = "answers"
+REFERENCES_ID = "references"
 
 
 class Kind(StrEnum):
@@ -36,6 +37,8 @@ class Kind(StrEnum):
     TERM = "term"
     QUESTION = "question"
     ANSWER = "answer"
+    REFERENCE = "reference"  # an entry of a list of references
+    CITATION = "citation"  # a citation in the text, where an entry links back to
     OTHER = "other"
 
     @property
@@ -119,6 +122,27 @@ class Sources:
 
 
 @dataclass
+class BibEntry:
+    """One entry of a list of references, as the CSL style writes it."""
+
+    key: str
+    id: str
+    label: str  # the style's number ("1."), or "" for author-date styles
+    content: Fragment  # the entry, then links back to each place it is cited
+    citations: list[str] = field(default_factory=list)  # ids of the citations of it, in order
+
+
+@dataclass
+class References:
+    """A list of references: a chapter's (``references: chapter``) or the book's."""
+
+    id: str
+    entries: list[BibEntry]
+    numbered: bool  # the style numbers its entries (AMA, Vancouver)
+    hanging: bool  # the style asks for a hanging indent (APA, Chicago)
+
+
+@dataclass
 class Section:
     """A chapter of the book as it is printed: an author's chapter file or the answer key."""
 
@@ -138,6 +162,7 @@ class Section:
     takeaways: list[Fragment] = field(default_factory=list)
     questions: list[QA] = field(default_factory=list)
     terms: list[GlossaryTerm] = field(default_factory=list)
+    references: References | None = None  # the chapter's list of references, or the book's
 
     @property
     def path(self) -> str:
@@ -178,6 +203,7 @@ class BookModel:
     image_uses: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> its first use
     image_data: dict[str, bytes] = field(default_factory=dict)  # path -> bytes to use instead
     print_images: dict[str, bytes] = field(default_factory=dict)  # path -> bytes for the PDF only
+    citation_files: list[Path] = field(default_factory=list)  # bibliography files and the CSL style read
 
     @property
     def config(self) -> BookConfig:

@@ -14,7 +14,7 @@ import tinycss2
 
 from .errors import Report
 from .model import Book
-from .paths import relative
+from .paths import is_inside, relative
 from .theme import Theme
 
 IGNORED_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
@@ -62,8 +62,16 @@ def check_characters(book: Book, theme: Theme, report: Report) -> None:
     if not covered:
         return
     sources = [book.root / "book.yaml", *(ch.file for ch in book.chapters)]
+    for name in getattr(book.config, "bibliography", None) or []:  # entries are printed too
+        bib = (book.root / name).resolve()
+        if is_inside(bib, book.root) and bib.is_file():
+            sources.append(bib)
     for path in sources:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # reported where the file is read
+
         missing = {
             char
             for char in set(text)

@@ -6,7 +6,8 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """What a chapter file is in the book; the answer key is the one generated role.
+    """What a chapter file is in the book; the answer key and the book's list of references
+    are the generated roles.
 
     ``matter`` is what the chapter order enforces (front matter, then the body, then the back
     matter in any order); ``position`` is where ``msl-book new`` puts a new chapter of the role
@@ -17,6 +18,7 @@ class Role(StrEnum):
     CHAPTER = "chapter"
     APPENDIX = "appendix"
     ANSWERS = "answers"
+    REFERENCES = "references"
     GLOSSARY = "glossary"
 
     @property
@@ -30,7 +32,7 @@ class Role(StrEnum):
     @property
     def epub_type(self) -> str:
         """The structural semantics of the chapter's section (EPUB SSV)."""
-        return "appendix" if self is Role.ANSWERS else self.value
+        return {Role.ANSWERS: "appendix", Role.REFERENCES: "bibliography"}.get(self, self.value)
 
     @property
     def aria_role(self) -> str:
@@ -47,4 +49,5 @@ class Role(StrEnum):
         return self in (Role.CHAPTER, Role.APPENDIX)
 
 
-AUTHORED_ROLES = tuple(r for r in Role if r is not Role.ANSWERS)
+GENERATED_ROLES = (Role.ANSWERS, Role.REFERENCES)
+AUTHORED_ROLES = tuple(r for r in Role if r not in GENERATED_ROLES)

@@ -61,6 +61,10 @@ class BookConfig(Strict):
     toc_depth: Annotated[int, Field(ge=1, le=3)] = 2
     image_resolution: Annotated[int, Field(ge=72, le=2400)] = 300  # ppi at most, across the page
     openers: Literal["recto", "any"] = "any"  # where chapters start: a right-hand page, or the next page
+    bibliography: list[NonEmpty] = []  # CSL-JSON, CSL-YAML, BibTeX/BibLaTeX or RIS files
+    csl: NonEmpty = "ama"  # ama | vancouver | apa | chicago-author-date | a .csl file of the project
+    references: Literal["chapter", "book"] = "chapter"  # a list after each chapter, or one at the back
+    nocite: list[NonEmpty] = []  # keys listed without being cited; "*": every entry
 
     @field_validator("authors", mode="before")
     @classmethod
@@ -71,10 +75,15 @@ class BookConfig(Strict):
             return [{"name": v} if isinstance(v, str) else v for v in value]
         return value
 
-    @field_validator("subjects", mode="before")
+    @field_validator("subjects", "bibliography", mode="before")
     @classmethod
     def _subjects(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("nocite", mode="before")
+    @classmethod
+    def _nocite(cls, value: Any) -> Any:
+        return nocite_keys(value)
 
     @field_validator("page_size")
     @classmethod
@@ -92,6 +101,15 @@ def css_page_size(value: str) -> str:
     if m := _TRIM.match(text):
         return f"{m[1].lower()} {m[2].lower()}"
     raise ValueError("must be A4, A5, B5, Letter, Legal or a trim size such as 6x9in or 170mm 240mm")
+
+
+def nocite_keys(value: Any) -> Any:
+    """pandoc's ways of writing nocite: '@a, @b', '@*', or a list of keys with or without '@'."""
+    if isinstance(value, str):
+        value = [k for k in re.split(r"[\s,;]+", value) if k]
+    if isinstance(value, list):
+        return [k.removeprefix("@") if isinstance(k, str) else k for k in value]
+    return value
 
 
 class Question(Strict):
@@ -125,6 +143,12 @@ class FrontMatter(Strict):
     takeaways: list[NonEmpty] = []
     questions: list[Question] = []
     terms: list[Term] = []
+    nocite: list[NonEmpty] = []  # keys for this chapter's list of references without a citation
+
+    @field_validator("nocite", mode="before")
+    @classmethod
+    def _nocite(cls, value: Any) -> Any:
+        return nocite_keys(value)
 
     @field_validator("role", mode="before")
     @classmethod

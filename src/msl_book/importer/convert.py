@@ -427,7 +427,7 @@ def _xref(label: str, ctx: Context, changes: Changes) -> str:
             ("reference to a code cell's output", "references to code cells' output"),
             "written as text (**?@label**)",
         )
-        return f"**?@{label}**"
+        return f"**?\\@{label}**"  # \@: an @ that is not a citation
     changes.count("cross-reference", "written as [](#id)")
     return f"[](#{label})"
 

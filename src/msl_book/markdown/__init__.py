@@ -2,7 +2,8 @@
 
 The dialect is pandoc's Markdown, as far as books use it: CommonMark with tables,
 footnotes, definition lists, attributes (``attributes.py``), fenced divs (``divs.py``),
-bracketed spans, superscript, subscript, strikeout and raw HTML made safe (``safety.py``).
+bracketed spans, superscript, subscript, strikeout, citations (``citations.py``) and raw HTML
+made safe (``safety.py``).
 Parsing and rendering are separate steps so that ids can be assigned across the whole book
 before any HTML is written. Nothing here reads files or knows about output formats.
 """
@@ -23,6 +24,7 @@ from . import render
 from .attributes import attributes_plugin
 from .blocks import blocks_plugin
 from .checks import ParsedText, Ref, check_footnotes, check_heading_levels, scan
+from .citations import citations_plugin
 from .code import code_plugin
 from .divs import divs_plugin
 from .math import math_plugin
@@ -40,6 +42,7 @@ def make_parser() -> MarkdownIt:
     md.use(sub_plugin)
     md.use(superscript_plugin)
     md.use(attributes_plugin)
+    md.use(citations_plugin)
     md.use(divs_plugin)
     md.use(blocks_plugin)
     md.use(math_plugin)

@@ -48,6 +48,7 @@ class ParsedText:
     refs: list[Ref] = field(default_factory=list)
     ids: list[tuple[str, int]] = field(default_factory=list)  # explicit {#id}s with lines
     headings: list[Token] = field(default_factory=list)
+    citations: list[Token] = field(default_factory=list)  # citation tokens, meta["line"] set
 
 
 def scan(
@@ -118,6 +119,11 @@ def _scan_inline(
                 Ref("link", str(link.attrs.get("href", "")), link.meta["line"], "".join(text_of))
             )
             link = None
+        elif child.type == "citation":
+            child.meta["line"] = current
+            parsed.citations.append(child)
+            if not fixed:
+                current += child.content.count("\n")
         elif child.type == "text":
             text_of.append(child.content)
             if m := _UNDEFINED_NOTE.search(child.content):

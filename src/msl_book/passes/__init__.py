@@ -2,7 +2,7 @@
 
 Each pass is one module with ``run(model, report)``; it reads what the passes before it
 resolved and adds its own part. A new feature with something to resolve across the book
-(citations, an index) is one more module and one more line here.
+(an index) is one more module and one more line here.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ..errors import Report
 from ..model import Book
 from . import (
     bitmaps,
+    citations,
     crossrefs,
     floats,
     glossary,
@@ -38,6 +39,7 @@ PASSES: tuple[Pass, ...] = (
     svgtext.run,  # the text of SVG figures in the book's fonts, for the PDF
     svgsize.run,  # the text of SVG figures large enough on a phone
     floats.run,  # figures and tables numbered and captioned
+    citations.run,  # citations rendered by the CSL style (pandoc's citeproc); lists of references
     glossary.run,  # the first use of each glossary term links to its definition
     crossrefs.run,  # links without text get their target's label
 )

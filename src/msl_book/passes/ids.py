@@ -12,6 +12,7 @@ from ..document import BookModel, Kind, Target
 from ..errors import Report
 from ..markdown import ParsedText
 from ..model import slugify
+from ..roles import Role
 
 # Generated ids: authors may not reuse these prefixes, nor the names of the EPUB's own
 # documents and the print edition's fixed sections as chapter ids.
@@ -56,7 +57,7 @@ def run(model: BookModel, report: Report) -> None:
             claim(
                 section.id,
                 Target(section.id, section.id, Kind.CHAPTER, section.title),
-                "(answer key)",
+                "(answer key)" if section.role is Role.ANSWERS else "(list of references)",
                 None,
                 False,
             )

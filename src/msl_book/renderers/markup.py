@@ -65,6 +65,13 @@ class Writer:
             href = a.get("href", "")
             if href.startswith("#"):
                 a.set("href", self.links.href(href[1:], chapter))
+        targets = self.links.model.targets
+        for span in tree.iter(q("span")):
+            # a citation shown twice (a review question, again in the answer key) keeps its id
+            # only where the references link back to
+            ident = span.get("id")
+            if ident and has_class(span, "citation") and (t := targets.get(ident)) and t.chapter != chapter:
+                del span.attrib["id"]
         for img in tree.iter(q("img")):
             rel = img.attrib.pop("data-src", None)
             if rel is not None and (url := self.image_url(rel)) is not None:
