@@ -10,7 +10,7 @@ marker in front of the element with that key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -43,6 +43,11 @@ class PageMap:
 
     markers: list[PageMarker]
     source: str  # what the page numbers come from: "<title> (PDF edition, version 1.0)"
+    anchors: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (page index, label)
+
+    def page_of(self, target: str) -> tuple[int, str] | None:
+        """The page an element begins on: its index in the PDF and its printed label."""
+        return self.anchors.get(target)
 
 
 def anchor(label: str) -> str:

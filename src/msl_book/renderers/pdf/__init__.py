@@ -17,6 +17,7 @@ from ..base import Job, Rendered
 from . import layout as pdf_layout
 from . import parts
 from .html import print_html, print_meta
+from .pages import PageInfo
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,17 @@ class PdfRenderer:
             for p in layout.pages
             if p.block and p.kind != "cover" and not p.blank
         ]
-        return Rendered(
-            "pdf", file, len(layout.pages), self.edition, PageMap(markers, page_source(book)), layout.written
-        )
+        page_map = PageMap(markers, page_source(book), anchors_of(layout.pages))
+        return Rendered("pdf", file, len(layout.pages), self.edition, page_map, layout.written)
+
+
+def anchors_of(pages: list[PageInfo]) -> dict[str, tuple[int, str]]:
+    """Every id of the book and the page it begins on (index, printed label)."""
+    found: dict[str, tuple[int, str]] = {}
+    for page in pages:
+        for name in page.anchors:
+            found.setdefault(name, (page.index, page.label))
+    return found
 
 
 def page_source(book: Book) -> str:

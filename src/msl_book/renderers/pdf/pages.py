@@ -20,6 +20,7 @@ class PageInfo:
     continued: bool = False  # that block began on an earlier page
     words: str = ""  # the first whole words printed on the page (continued blocks only)
     next_block: str | None = None  # key of the first block that begins on this page
+    anchors: tuple[str, ...] = ()  # the ids of the elements that begin on this page
 
 
 def page_label_ranges(pages: list[PageInfo]) -> list[tuple[int, str, object]]:
@@ -97,7 +98,7 @@ def page_infos(document: object, first_number: int | None = None) -> list[PageIn
             kind, label = "front", _roman(i + 1)
         else:
             kind, label = "body", str(i - body_start + 1)
-        info = PageInfo(i, label, kind, box.page_type.blank)
+        info = PageInfo(i, label, kind, box.page_type.blank, anchors=tuple(page.anchors))
         lines = list(_lines(box))
         if lines:
             key, text = lines[0]
