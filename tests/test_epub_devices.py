@@ -12,7 +12,9 @@ import zipfile
 import tinycss2
 from lxml import etree
 
-from conftest import ROOT
+from msl_book.build import BuildOptions, build
+
+from conftest import FIXTURES, ROOT
 
 NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
 X = "{http://www.w3.org/1999/xhtml}"
@@ -43,6 +45,25 @@ def test_the_ncx_page_list_mirrors_the_epub3_page_list(handbook):
     assert meta["dtb:totalPageCount"] == str(len(ours))
     assert meta["dtb:maxPageNumber"] == str(max(int(label) for _, label in ours if label.isdigit()))
     assert meta["dtb:depth"] == "2"  # chapters and their sections
+    # navPoints and pageTargets share one playOrder, in reading order: equal targets, equal numbers
+    points = [
+        (p.get("playOrder"), p.find(f"{NCX}content").get("src"))
+        for p in ncx.iter(f"{NCX}navPoint", f"{NCX}pageTarget")
+    ]
+    by_src: dict[str, set[str]] = {}
+    for order, src in points:
+        by_src.setdefault(src, set()).add(order)
+    assert all(len(orders) == 1 for orders in by_src.values())
+    nav_order = [int(p.get("playOrder")) for p in ncx.iter(f"{NCX}navPoint")]
+    page_order = [int(t.get("playOrder")) for t in targets]
+    assert nav_order == sorted(nav_order) and page_order == sorted(page_order)
+    first_chapter = next(
+        int(p.get("playOrder"))
+        for p in ncx.iter(f"{NCX}navPoint")
+        if "introduction" in p.find(f"{NCX}content").get("src")
+    )
+    page_1 = next(int(t.get("playOrder")) for t in targets if t.findtext(f"{NCX}navLabel/{NCX}text") == "1")
+    assert page_1 == first_chapter + 1  # page 1 begins just inside chapter 1's document
 
 
 def test_apple_books_is_asked_to_show_the_books_fonts(handbook):
@@ -52,16 +73,19 @@ def test_apple_books_is_asked_to_show_the_books_fonts(handbook):
     ]
 
 
-def test_tables_sit_in_focusable_regions_named_after_their_captions(handbook):
-    doc = etree.fromstring(_read(handbook.epub, "EPUB/text/responsibilities-skills.xhtml"))
-    region = doc.find(f".//{X}table").getparent()
-    assert (region.tag, region.get("class"), region.get("role"), region.get("tabindex")) == (
-        f"{X}div",
-        "table-scroll",
-        "region",
-        "0",
-    )
-    assert region.get("aria-label") == "Table 3.1 Core MSL skills and how each is used in the field"
+def test_tables_stay_tables_and_display_equations_scroll_as_named_groups(handbook, tmp_path):
+    course = build(FIXTURES / "course", BuildOptions(output=tmp_path, formats=("epub",))).outputs[0].path
+    doc = etree.fromstring(_read(course, "EPUB/text/why-signals.xhtml"))
+    assert [t.getparent().get("class") for t in doc.iter(f"{X}table")] == ["chapter-body", "chapter-body"]
+    doc = etree.fromstring(_read(course, "EPUB/text/measuring.xhtml"))
+    equations = [
+        (e.get("role"), e.get("tabindex"), e.get("aria-label"))
+        for e in doc.iter(f"{X}div")
+        if e.get("class") == "equation"
+    ]
+    # a group, not a region: equations are not landmarks, and unnumbered ones share a name
+    assert equations[0] == ("group", "0", "Equation 2.1")
+    assert all(role == "group" and tab == "0" for role, tab, _ in equations)
 
 
 def _rules(css: str):
@@ -105,7 +129,8 @@ def test_every_opaque_background_in_the_epub_comes_with_its_text_colour():
                     painted[key] = False
     unpaired = [selector for (media, selector), bad in painted.items() if bad]
     assert unpaired == []
-    assert ("", "pre") in painted and ("(prefers-color-scheme: dark)", "html") in painted
+    assert ("", "pre") in painted and ("(prefers-color-scheme: dark)", "body") in painted
+    assert not [key for key in painted if key[1] == "html"]  # the page's own colours are the reader's
 
 
 def test_footnotes_leave_no_rule_when_a_reader_hides_them(handbook):

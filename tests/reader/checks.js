@@ -51,7 +51,11 @@
 
   window.mslChecks = function (doc) {
     const win = doc.defaultView;
-    const report = { contrast: [], overflow: [], size: [], targets: [], regions: [] };
+    const report = { contrast: [], overflow: [], size: [], targets: [], regions: [], page: [] };
+    // the page's colours are the reading system's: a background on the root would stop a
+    // reader's body background from covering every page
+    const root = rgba(win.getComputedStyle(doc.documentElement).backgroundColor);
+    if (root[3] > 0) report.page.push(`html has its own background ${win.getComputedStyle(doc.documentElement).backgroundColor}`);
     const bodySize = parseFloat(win.getComputedStyle(doc.body).fontSize);
     const width = doc.documentElement.clientWidth;
     for (const [n, el] of texts(doc)) {
@@ -84,8 +88,8 @@
       const overflowX = win.getComputedStyle(el).overflowX;
       if (!["auto", "scroll"].includes(overflowX) || el.scrollWidth <= el.clientWidth) continue;
       const named = el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
-      if (el.getAttribute("tabindex") !== "0" || el.getAttribute("role") !== "region" || !named)
-        report.regions.push(`${describe(el)} scrolls but is not a focusable, labelled region`);
+      if (el.getAttribute("tabindex") !== "0" || !["region", "group"].includes(el.getAttribute("role")) || !named)
+        report.regions.push(`${describe(el)} scrolls but is not a focusable, labelled region or group`);
     }
     for (const el of doc.body.querySelectorAll("a.noteref, a[role='doc-backlink']")) {
       const r = el.getBoundingClientRect();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
@@ -30,7 +31,8 @@ def normalize_zip(path: Path, when: dt.datetime, language: str, pages: list[dict
     stamp = max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
     with zipfile.ZipFile(path) as src:
         entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    entries = [(n, ncx.with_pages(d, pages) if n.endswith(".ncx") else d) for n, d in entries]
+    order = _reading_order(dict(entries))
+    entries = [(n, ncx.with_pages(d, pages, order) if n.endswith(".ncx") else d) for n, d in entries]
     entries.append((APPLE_OPTIONS, APPLE_OPTIONS_XML))
     order = {"mimetype": 0, "META-INF/container.xml": 1, "EPUB/content.opf": 2}
     entries.sort(key=lambda e: (order.get(e[0], 3), e[0]))
@@ -45,6 +47,30 @@ def normalize_zip(path: Path, when: dt.datetime, language: str, pages: list[dict
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             dst.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
     tmp.replace(path)
+
+
+def _reading_order(files: dict[str, bytes]) -> Callable[[str], tuple[int, int]]:
+    """A target's place in the book: (its document's place in the spine, its id's place in
+    the document; -1 for the document's start)."""
+    opf = etree.fromstring(files["EPUB/content.opf"])
+    ns = {"o": "http://www.idpf.org/2007/opf"}
+    hrefs = {i.get("id"): i.get("href") for i in opf.iterfind(".//o:manifest/o:item", ns)}
+    spine = [hrefs[r.get("idref")] for r in opf.iterfind(".//o:spine/o:itemref", ns)]
+    ids: dict[str, dict[str, int]] = {}
+
+    def place(src: str) -> tuple[int, int]:
+        doc, _, fragment = src.partition("#")
+        if doc not in spine:
+            return (len(spine), 0)
+        if doc not in ids:
+            tree = etree.fromstring(files[f"EPUB/{doc}"])
+            ids[doc] = {}
+            for el in tree.iter():
+                if isinstance(el.tag, str) and el.get("id"):
+                    ids[doc].setdefault(el.get("id"), len(ids[doc]))
+        return (spine.index(doc), ids[doc].get(fragment, -1) if fragment else -1)
+
+    return place
 
 
 def _package_lang(opf: bytes, language: str) -> bytes:

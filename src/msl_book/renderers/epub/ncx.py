@@ -8,14 +8,23 @@ EbookLib writes the NCX without pages; this adds them to its bytes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from lxml import etree
 
 NCX = "http://www.daisy.org/z3986/2005/ncx/"
 
 
-def with_pages(ncx: bytes, pages: list[dict[str, str]], text_dir: str = "text/") -> bytes:
+def with_pages(
+    ncx: bytes,
+    pages: list[dict[str, str]],
+    reading_order: Callable[[str], tuple[int, int]],
+    text_dir: str = "text/",
+) -> bytes:
     """``pages``: the page-list, each page's ``href`` (relative to the text documents) and
-    ``label``, in reading order."""
+    ``label``, in reading order; ``reading_order`` gives a target (``text/x.xhtml#id``) its
+    place in the book, for the ``playOrder`` that navPoints and pageTargets share (equal
+    targets, equal numbers)."""
     root = etree.fromstring(ncx)
     numbers = [int(p["label"]) for p in pages if p["label"].isdigit()]
     point = f"{{{NCX}}}navPoint"
@@ -30,8 +39,14 @@ def with_pages(ncx: bytes, pages: list[dict[str, str]], text_dir: str = "text/")
             meta.set("content", str(len(pages)))
         elif meta.get("name") == "dtb:maxPageNumber":
             meta.set("content", str(max(numbers, default=0)))
-    if not pages:
-        return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    if pages:
+        _page_list(root, pages, text_dir)
+    _play_order(root, reading_order)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _page_list(root: etree._Element, pages: list[dict[str, str]], text_dir: str) -> None:
     page_list = etree.SubElement(root, f"{{{NCX}}}pageList")
     label = etree.SubElement(etree.SubElement(page_list, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text")
     label.text = "Pages"
@@ -41,9 +56,18 @@ def with_pages(ncx: bytes, pages: list[dict[str, str]], text_dir: str = "text/")
         target.set("type", "normal" if page["label"].isdigit() else "front")
         if page["label"].isdigit():
             target.set("value", page["label"])
-        target.set("playOrder", str(i))
         text = etree.SubElement(etree.SubElement(target, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text")
         text.text = page["label"]
         etree.SubElement(target, f"{{{NCX}}}content").set("src", text_dir + page["href"])
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _play_order(root: etree._Element, reading_order: Callable[[str], tuple[int, int]]) -> None:
+    points = [
+        el
+        for el in root.iter(f"{{{NCX}}}navPoint", f"{{{NCX}}}pageTarget")
+        if el.find(f"{{{NCX}}}content") is not None
+    ]
+    places = {id(el): reading_order(el.find(f"{{{NCX}}}content").get("src", "")) for el in points}
+    numbers = {place: n for n, place in enumerate(sorted(set(places.values())), start=1)}
+    for el in points:
+        el.set("playOrder", str(numbers[places[id(el)]]))
