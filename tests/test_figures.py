@@ -1,6 +1,8 @@
-"""Figures a trainee can read on a phone and in a night theme: the handbook's SVGs keep their
-text at 9 CSS px or more in a 360 px column and read on a white page and on a black one; the
-generated cover's text is as large; and ``check`` warns about a figure whose text is not."""
+"""Figures a trainee can read on a phone and in any reading theme: the handbook's SVGs keep
+their text at 9 CSS px or more in a 360 px column and, having no background, read on every page
+colour a reader may choose (white, sepia, night, the book's dark mode, black): each text on its
+own panel at 4.5:1, each line, outline and panel at 3:1 on every page; the generated cover's
+text is as large; and ``check`` warns about a figure whose text is not."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from msl_book import cover
 from msl_book.errors import Report
@@ -92,12 +94,22 @@ def contrast(a: str, b: str) -> float:
 
 
 WHITE, BLACK = "#ffffff", "#000000"
+# The page colours a figure with no background is shown on: a day theme, a sepia theme,
+# a night theme, the book's own dark mode (styles/epub.css) and a black night theme.
+PAGES = {"white": WHITE, "sepia": "#f4ecd8", "night": "#121212", "dark": "#15191c", "black": BLACK}
 
 
 def test_contrast_is_computed_as_wcag_does():
     assert round(contrast(WHITE, BLACK), 1) == 21.0
     assert round(contrast("#767676", WHITE), 2) == 4.54  # the usual mid grey
     assert round(contrast("#767676", BLACK), 2) == 4.62
+    # no colour reads at 4.5:1 on both sepia and the dark mode: text needs its own panel
+    greys = [f"#{v:02x}{v:02x}{v:02x}" for v in range(256)]
+    assert not [g for g in greys if min(contrast(g, PAGES["sepia"]), contrast(g, PAGES["dark"])) >= 4.5]
+
+
+def test_the_page_colours_are_the_books_own():
+    assert "background-color: #15191c" in (ROOT / "styles" / "epub.css").read_text("utf-8")
 
 
 def _paint(el: etree._Element, name: str) -> str | None:
@@ -132,50 +144,109 @@ def _box(el: etree._Element) -> tuple[float, float, float, float] | None:
     return None
 
 
-def _inside(box, x: float, y: float) -> bool:
-    x0, y0, x1, y1 = box
-    return x0 <= x <= x1 and y0 <= y <= y1
+def _inside(el: etree._Element, x: float, y: float) -> bool:
+    """Whether (x, y) lies on the shape: a circle and a rounded rect exactly, a path (the
+    figures' are a panel's rounded top) by its bounding box."""
+    x0, y0, x1, y1 = _box(el)
+    if not (x0 <= x <= x1 and y0 <= y <= y1):
+        return False
+    tag = el.tag.removeprefix(SVG)
+    if tag == "circle":
+        cx, cy, r = (float(el.get(k)) for k in ("cx", "cy", "r"))
+        return (x - cx) ** 2 + (y - cy) ** 2 <= r**2
+    if tag == "rect" and (rx := float(el.get("rx", el.get("ry", 0)))):
+        ry = float(el.get("ry", rx))
+        dx = max(x0 + rx - x, 0, x - (x1 - rx))  # how far into a corner's square
+        dy = max(y0 + ry - y, 0, y - (y1 - ry))
+        return (dx / rx) ** 2 + (dy / ry) ** 2 <= 1
+    return True
+
+
+def _fonts(weight: int) -> list[ImageFont.FreeTypeFont]:
+    """The faces the figures name, at the weight: Inter (the book's, which the PDF embeds)
+    and Liberation Sans, which has the metrics of Helvetica and Arial, when it is installed."""
+    inter = {400: "Inter-Regular.otf", 600: "Inter-SemiBold.otf", 700: "Inter-Bold.otf"}[weight]
+    paths = [Theme(ROOT).style(f"fonts/{inter}")]
+    liberation = Path("/usr/share/fonts/truetype/liberation")
+    paths.append(liberation / ("LiberationSans-Bold.ttf" if weight >= 600 else "LiberationSans-Regular.ttf"))
+    return [ImageFont.truetype(str(p), 100) for p in paths if p is not None and p.is_file()]
+
+
+PADDING = 2.0  # units of panel around a text's ink, at least
+
+
+def _text_box(text: etree._Element, size: float) -> tuple[float, float, float, float]:
+    """The box the text's ink takes in the widest and tallest of the fonts it may be set in
+    (measured at 100 units and scaled), grown by PADDING."""
+    chain = [text, *text.iterancestors()]
+    weight = int(next((a.get("font-weight") for a in chain if a.get("font-weight")), "400"))
+    words = "".join(text.itertext()).strip()
+    boxes = [font.getbbox(words, anchor="ls") for font in _fonts(weight)]
+    assert boxes, "no font to measure the text with"
+    width = max(b[2] for b in boxes) * size / 100
+    top, bottom = min(b[1] for b in boxes) * size / 100, max(b[3] for b in boxes) * size / 100
+    x, y = float(text.get("x")), float(text.get("y"))
+    x0 = {"middle": x - width / 2, "end": x - width}.get(text.get("text-anchor", "start"), x)
+    return x0 - PADDING, y + top - PADDING, x0 + width + PADDING, y + bottom + PADDING
 
 
 def _backdrop(root: etree._Element, text: etree._Element, size: float) -> str | None:
-    """The fill under the text (None: the page itself), checked at the corners and centre of
-    the box the text takes (its width estimated at 0.6 em a character): all must agree."""
-    x, y = float(text.get("x")), float(text.get("y"))
-    width = 0.6 * size * len("".join(text.itertext()).strip())
-    x0 = {"middle": x - width / 2, "end": x - width}.get(text.get("text-anchor", "start"), x)
-    points = [(px, py) for px in (x0, x0 + width / 2, x0 + width) for py in (y - 0.7 * size, y)]
+    """The fill of the shape the text is drawn on (None: the page itself). The text's box,
+    at its corners, the middles of its sides and its centre, must lie on one shape painted
+    before it: text that runs off its panel, or across two, fails."""
+    x0, y0, x1, y1 = _text_box(text, size)
+    points = [(px, py) for px in (x0, (x0 + x1) / 2, x1) for py in (y0, (y0 + y1) / 2, y1)]
     shapes = []
-    for el in root.iter(f"{SVG}rect", f"{SVG}circle", f"{SVG}path"):
+    for el in root.iter():
         if el is text:
             break
+        if el.tag not in (f"{SVG}rect", f"{SVG}circle", f"{SVG}path"):
+            continue
         if any(a.tag == f"{SVG}defs" for a in el.iterancestors()):
             continue
-        if (fill := _paint(el, "fill")) is not None and (box := _box(el)) is not None:
-            shapes.append((fill, box))
+        if _paint(el, "fill") is not None:
+            shapes.append(el)
     under = set()
     for px, py in points:
-        covering = [fill for fill, box in shapes if _inside(box, px, py)]
+        covering = [el for el in shapes if _inside(el, px, py)]
         under.add(covering[-1] if covering else None)
-    assert len(under) == 1, f'text "{text.text}" straddles {under}'
-    return under.pop()
+    assert len(under) == 1, f'text "{text.text}" straddles {[None if u is None else u.tag for u in under]}'
+    shape = under.pop()
+    return None if shape is None else _paint(shape, "fill")
 
 
-def _text_contrasts(path: Path) -> list[tuple[str, str, str | None, float]]:
-    """(text, its colour, what it is drawn on, the contrast that counts) for every text."""
+def _text_contrasts(path: Path) -> list[tuple[str, str, str, float]]:
+    """(text, its colour, what it is drawn on, the contrast) for every text and each of its
+    backdrops: its panel, or each page colour when it is drawn on the page itself."""
     root = etree.parse(str(path)).getroot()
     out = []
     for size, words, el in _texts(path):
         colour = _paint(el, "fill")
         backdrop = _backdrop(root, el, size)
-        if backdrop is None:  # on the page: white in a day theme, black in a night theme
-            out.append((words, colour, None, min(contrast(colour, WHITE), contrast(colour, BLACK))))
-        else:
-            out.append((words, colour, backdrop, contrast(colour, backdrop)))
+        for on in PAGES.values() if backdrop is None else (backdrop,):
+            out.append((words, colour, on, contrast(colour, on)))
+    return out
+
+
+def _edge_contrasts(path: Path) -> list[tuple[str, str, str, str, float]]:
+    """(element, stroke or fill, its colour, page, contrast) for every line, outline,
+    arrowhead and panel against every page colour. A shape's edge is its stroke if it has
+    one (its fill is then only a backdrop for text, measured against the text); a filled
+    shape with no stroke is seen by its fill. A line has no inside."""
+    root = etree.parse(str(path)).getroot()
+    out = []
+    for el in root.iter(f"{SVG}line", f"{SVG}path", f"{SVG}rect", f"{SVG}circle", f"{SVG}polyline"):
+        stroke, fill = _paint(el, "stroke"), _paint(el, "fill")
+        seen = [("stroke", stroke)] if stroke is not None or el.tag == f"{SVG}line" else [("fill", fill)]
+        for name, colour in seen:
+            assert colour is not None, etree.tostring(el)
+            label = etree.tostring(el, encoding="unicode").split(">")[0][:90]
+            out += [(label, name, colour, page, contrast(colour, on)) for page, on in PAGES.items()]
     return out
 
 
 @pytest.mark.parametrize("path", FIGURES, ids=lambda p: p.name)
-def test_the_handbooks_figures_read_on_a_white_page_and_on_a_black_one(path):
+def test_the_handbooks_figures_have_no_background_and_only_opaque_colours(path):
     root = etree.parse(str(path)).getroot()
     view_width, view_height, _ = _view(path)
     # no background panel: nothing painted covers the drawing
@@ -184,18 +255,34 @@ def test_the_handbooks_figures_read_on_a_white_page_and_on_a_black_one(path):
             area = (box[2] - box[0]) * (box[3] - box[1])
             assert area < 0.5 * view_width * view_height, etree.tostring(el)
     assert root.get("style") is None and root.get("fill") is None
-    # every text: 4.5:1 against its panel, or against both pages
+    # contrast is measured on solid colours: no opacity, no gradients, no images, no filters
+    for el in root.iter():
+        assert not {"opacity", "fill-opacity", "stroke-opacity", "filter", "mask"} & set(el.attrib)
+    assert not root.findall(f".//{SVG}image") and not root.findall(f".//{SVG}linearGradient")
+    assert not root.findall(f".//{SVG}radialGradient")
+    for el in root.iter():
+        for name in ("fill", "stroke"):
+            assert el.get(name) in (None, "none") or re.fullmatch(r"#[0-9a-fA-F]{6}", el.get(name)), (
+                etree.tostring(el)
+            )
+
+
+@pytest.mark.parametrize("path", FIGURES, ids=lambda p: p.name)
+def test_every_text_of_the_handbooks_figures_reads_on_every_page_colour(path):
+    """4.5:1 against the panel it sits on, or against all five page colours if it is drawn
+    on the page (no colour manages that, so in practice every text has its panel)."""
     texts = _text_contrasts(path)
+    assert len({words for words, *_ in texts}) >= 10
     low = [(words, colour, on, round(c, 2)) for words, colour, on, c in texts if c < 4.5]
     assert low == []
-    assert any(on is None for *_, on, _ in texts)  # some text is on the page itself…
-    assert any(on is not None for *_, on, _ in texts)  # …and some on a panel
-    # every line, outline, arrowhead and panel: 3:1 against both pages
-    for el in root.iter(f"{SVG}line", f"{SVG}path", f"{SVG}rect", f"{SVG}circle"):
-        for name in ("stroke",) if el.tag == f"{SVG}line" else ("stroke", "fill"):  # a line has no inside
-            if (colour := _paint(el, name)) is not None:
-                on_white, on_black = contrast(colour, WHITE), contrast(colour, BLACK)
-                assert min(on_white, on_black) >= 3, (etree.tostring(el), name, on_white, on_black)
+
+
+@pytest.mark.parametrize("path", FIGURES, ids=lambda p: p.name)
+def test_every_line_outline_and_panel_of_the_handbooks_figures_reads_on_every_page_colour(path):
+    edges = _edge_contrasts(path)
+    assert {page for *_, page, _ in edges} == set(PAGES)
+    low = [(el, name, colour, page, round(c, 2)) for el, name, colour, page, c in edges if c < 3]
+    assert low == []
 
 
 def test_the_handbook_checks_without_a_warning_about_its_figures():
