@@ -87,16 +87,16 @@ def test_nav_lists_every_chapter_and_landmarks(docs, opf):
     entries = [a.text for a in toc.iterfind("x:ol/x:li/x:a", NS)]
     assert entries[0] == "Preface"
     assert "Chapter 3: Core Responsibilities and Skills" in entries
-    assert entries[-2:] == ["Answers to the Review Questions", "Glossary"]
+    assert entries[-3:] == ["Answers to the Review Questions", "Glossary", "Index"]
     landmarks = {a.get(EPUB_TYPE) for a in nav.iterfind(".//x:nav[@epub:type='landmarks']//x:a", NS)}
-    assert {"cover", "toc", "bodymatter", "glossary"} <= landmarks
+    assert {"cover", "toc", "bodymatter", "glossary", "index"} <= landmarks
 
 
 def test_ncx_mirrors_the_chapters(epub):
     ncx = etree.fromstring(epub["EPUB/toc.ncx"])
     labels = [t.text for t in ncx.iterfind("ncx:navMap/ncx:navPoint/ncx:navLabel/ncx:text", NS)]
     assert labels[1] == "Chapter 1: Why the MSL Role Matters Now"
-    assert len(labels) == 9
+    assert len(labels) == 10 and labels[-1] == "Index"
 
 
 def test_every_document_declares_its_language(docs):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from .index_terms import Group, Mark
 from .markdown import ParsedText
 from .model import Book, Chapter
 from .roles import Role
@@ -24,6 +25,7 @@ from .schema import BookConfig
 
 ANSWERS_ID = "answers"
 REFERENCES_ID = "references"
+INDEX_ID = "book-index"  # not "index": a chapter file index.md is common (mdBook, Quarto)
 
 
 class Kind(StrEnum):
@@ -194,6 +196,14 @@ class Section:
 
 
 @dataclass
+class IndexData:
+    """The back-of-book index (passes/index.py): its letter groups, sorted, and every mark."""
+
+    groups: list[Group]
+    marks: list[Mark]
+
+
+@dataclass
 class BookModel:
     book: Book
     sections: list[Section] = field(default_factory=list)
@@ -204,6 +214,7 @@ class BookModel:
     image_data: dict[str, bytes] = field(default_factory=dict)  # path -> bytes to use instead
     print_images: dict[str, bytes] = field(default_factory=dict)  # path -> bytes for the PDF only
     citation_files: list[Path] = field(default_factory=list)  # bibliography files and the CSL style read
+    index: IndexData | None = None  # when anything is marked for the index
 
     @property
     def config(self) -> BookConfig:

@@ -6,8 +6,8 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """What a chapter file is in the book; the answer key and the book's list of references
-    are the generated roles.
+    """What a chapter file is in the book; the answer key, the book's list of references and
+    the index are the generated roles.
 
     ``matter`` is what the chapter order enforces (front matter, then the body, then the back
     matter in any order); ``position`` is where ``msl-book new`` puts a new chapter of the role
@@ -20,6 +20,7 @@ class Role(StrEnum):
     ANSWERS = "answers"
     REFERENCES = "references"
     GLOSSARY = "glossary"
+    INDEX = "index"
 
     @property
     def matter(self) -> int:
@@ -49,5 +50,5 @@ class Role(StrEnum):
         return self in (Role.CHAPTER, Role.APPENDIX)
 
 
-GENERATED_ROLES = (Role.ANSWERS, Role.REFERENCES)
+GENERATED_ROLES = (Role.ANSWERS, Role.REFERENCES, Role.INDEX)
 AUTHORED_ROLES = tuple(r for r in Role if r not in GENERATED_ROLES)

@@ -38,6 +38,10 @@ class Author(Strict):
     role: str = "aut"
 
 
+class IndexConfig(Strict):
+    glossary: bool = False  # every use of a glossary term is indexed under the term
+
+
 class BookConfig(Strict):
     """book.yaml."""
 
@@ -64,6 +68,7 @@ class BookConfig(Strict):
     bibliography: list[NonEmpty] = []  # CSL-JSON, CSL-YAML, BibTeX/BibLaTeX or RIS files
     csl: NonEmpty = "ama"  # ama | vancouver | apa | chicago-author-date | a .csl file of the project
     references: Literal["chapter", "book"] = "chapter"  # a list after each chapter, or one at the back
+    index: IndexConfig = IndexConfig()  # the back-of-book index (built when anything is marked)
     nocite: list[NonEmpty] = []  # keys listed without being cited; "*": every entry
 
     @field_validator("authors", mode="before")

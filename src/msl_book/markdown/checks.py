@@ -26,6 +26,7 @@ _CAPTION_ID = re.compile(r"^(?:Table)?:\s.*\{[^{}]*#([^\s{}#.]+)[^{}]*\}\s*$", r
 _PIXELS = re.compile(r"^(\d+)(?:px)?$")
 _LENGTH = re.compile(r"^\d+(?:\.\d+)?(?:%|px|in|cm|mm|pt|pc|em|rem|ex|ch|vw|vh)$")
 _STYLE_WIDTH = re.compile(r"(?:^|;)\s*width\s*:\s*([^;]+)")
+INDEX_KEYS = ("index", "index-see", "index-also", "sort-as")  # index marks' attributes
 
 
 @dataclass
@@ -202,6 +203,9 @@ def _check_attrs(tok: Token, path: str, line: int, report: Report) -> None:
             tok.meta["alt"] = tok.attrs.pop(name)
         elif not allowed_attribute(tag, name) and name not in ("alt", "title"):
             tok.attrs[f"data-{name}"] = tok.attrs.pop(name)
+    classes = str(tok.attrs.get("class", "")).split()
+    if "index" in classes or any(f"data-{n}" in tok.attrs for n in INDEX_KEYS):
+        tok.attrs["data-line"] = str(line)  # for passes/index.py's messages
     tok.meta["written"] = set()
 
 

@@ -19,6 +19,7 @@ from . import (
     floats,
     glossary,
     ids,
+    index,
     references,
     sources,
     structure,
@@ -42,6 +43,7 @@ PASSES: tuple[Pass, ...] = (
     citations.run,  # citations rendered by the CSL style (pandoc's citeproc); lists of references
     glossary.run,  # the first use of each glossary term links to its definition
     crossrefs.run,  # links without text get their target's label
+    index.run,  # marks for the index, sorted into its entries; the Index section, last
 )
 
 

@@ -16,7 +16,7 @@ from ..roles import Role
 
 # Generated ids: authors may not reuse these prefixes, nor the names of the EPUB's own
 # documents and the print edition's fixed sections as chapter ids.
-GENERATED = re.compile(r"^(fn|fnref|q|ans|term|toc|page)-")
+GENERATED = re.compile(r"^(fn|fnref|q|ans|term|toc|page|ix|ixt|index-group)-")
 RESERVED = {
     "cover",
     "titlepage",
@@ -27,6 +27,7 @@ RESERVED = {
     "landmarks-title",
     "page-list",
     "page-list-title",
+    "book-index",
 }
 
 

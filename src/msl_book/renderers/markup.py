@@ -15,9 +15,10 @@ from collections.abc import Callable
 from lxml import etree
 from markupsafe import Markup
 
-from ..document import Fragment, Note, Section
+from ..document import Fragment, IndexData, Note, Section
 from ..links import Links
 from ..xhtml import element, has_class, local, parse_fragment, q, serialize
+from .index_markup import index_tree
 
 
 class Writer:
@@ -32,6 +33,10 @@ class Writer:
         self.image_url = image_url  # project path of an image -> its URL in this output
         self.inline_notes = inline_notes
         self.finish = finish  # what else the output does to content (print draws math)
+        # the index's locators: the page of each mark (when a layout is known), and whether
+        # consecutive pages merge into ranges (print) or stay one link each (EPUB)
+        self.page_of: Callable[[str], tuple[int, str] | None] | None = None
+        self.index_ranges = False
 
     def href(self, target: str, current: str | None = None) -> str:
         return self.links.href(target, current)
@@ -44,6 +49,15 @@ class Writer:
         if self.inline_notes:
             _inline_notes(tree, fragment.notes, lambda root: self._prepared(root, here))
         return Markup(serialize(tree))
+
+    def index(self, index: IndexData, current: str) -> Markup:
+        """The back-of-book index, its locators linking to the marks."""
+        tree = index_tree(
+            index, lambda target: self.links.href(target, current), self.page_of, self.index_ranges
+        )
+        wrapper = parse_fragment("")
+        wrapper.append(tree)
+        return Markup(serialize(wrapper))
 
     def notes(self, section: Section) -> Markup:
         """The chapter's notes as a list, when they do not stand at their calls."""
@@ -66,12 +80,12 @@ class Writer:
             if href.startswith("#"):
                 a.set("href", self.links.href(href[1:], chapter))
         targets = self.links.model.targets
-        for span in tree.iter(q("span")):
+        for el in tree.iter(q("span"), q("sup")):
             # a citation shown twice (a review question, again in the answer key) keeps its id
             # only where the references link back to
-            ident = span.get("id")
-            if ident and has_class(span, "citation") and (t := targets.get(ident)) and t.chapter != chapter:
-                del span.attrib["id"]
+            ident = el.get("id")
+            if ident and has_class(el, "citation") and (t := targets.get(ident)) and t.chapter != chapter:
+                del el.attrib["id"]
         for img in tree.iter(q("img")):
             rel = img.attrib.pop("data-src", None)
             if rel is not None and (url := self.image_url(rel)) is not None:

@@ -32,7 +32,9 @@ class EpubRenderer:
         target = job.staging / f"{job.name}.epub"
         cover = (cover_name(model.book), cover_bytes(model.book, job.theme))
         markers = page_map.markers if page_map else []
-        pub = publication(model, job.env, job.theme, cover, markers, job.report, isbn(job.identifier))
+        page_of = page_map.page_of if page_map else None
+        number = isbn(job.identifier)
+        pub = publication(model, job.env, job.theme, cover, markers, job.report, number, page_of)
         job.report.raise_if_failed()
         book = epub.EpubBook()
         book.set_identifier(job.identifier)

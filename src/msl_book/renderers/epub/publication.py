@@ -7,6 +7,7 @@ documents, with doc-pagebreak markers where the PDF's pages begin when a layout 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,13 +68,17 @@ def publication(
     markers: list[PageMarker],
     report: Report,
     isbn: str | None = None,
+    page_of: Callable[[str], tuple[int, str] | None] | None = None,
 ) -> Publication:
-    """Render every document of the EPUB from the templates."""
+    """Render every document of the EPUB from the templates; ``page_of``: the printed page
+    of an id, when the PDF was laid out in the same run (the index's locators follow it)."""
     styles = stylesheet_files(theme, report)
+    out = epub_writer(rbook)
+    out.page_of = page_of
     context = {
         "book": rbook,
         "config": rbook.config,
-        "out": epub_writer(rbook),
+        "out": out,
         "meta": {
             "stylesheets": [f"styles/{rel}" for rel, _ in theme.stylesheets("epub")],
             "cover_href": cover[0],

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from ...document import BookModel
 from ...fonts import check_characters
+from ...index_terms import Mark
 from ...model import Book, isbn
 from ...pagemap import PageMap, PageMarker
 from ..base import Job, Rendered
@@ -18,6 +22,8 @@ from . import layout as pdf_layout
 from . import parts
 from .html import print_html, print_meta
 from .pages import PageInfo
+
+LayOut = Callable[[str, Path, bool], "pdf_layout.PrintLayout"]  # html, target, final -> layout
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,32 @@ class PdfRenderer:
 
     def file_name(self, name: str) -> str:
         return f"{name}.pdf" if self.edition == "screen" else f"{name}-{self.edition}.pdf"
+
+    def _with_index(
+        self, model: BookModel, job: Job, meta: dict, html: str, file: Path, lay_out: LayOut
+    ) -> pdf_layout.PrintLayout:
+        """The index's locators are the pages of its marks, which only a layout knows: lay the
+        book out once with numbered locators, then again with the pages (merged into ranges).
+        The index is the last section, so the pages before it do not change; should they, the
+        book is laid out once more."""
+        assert model.index is not None
+        marks = model.index.marks
+        scratch = file.with_name(f".{file.stem}-index-pass.pdf")
+        layout = lay_out(html, scratch, False)
+        layout.written()
+        scratch.unlink(missing_ok=True)
+        pages = _marks_pages(marks, layout.pages)
+        for _ in range(2):
+            job.say("Laying out the book again with the index's page numbers")
+            layout = lay_out(print_html(model, job.env, meta, pages.get), file, True)
+            found = _marks_pages(marks, layout.pages)
+            if found == pages:
+                return layout
+            layout.written()
+            pages = found
+        raise RuntimeError(
+            "the index's page numbers did not settle: the pages before the index kept changing"
+        )
 
     def render(self, job: Job, page_map: PageMap | None) -> Rendered:
         model, theme, report, say = job.model, job.theme, job.report, job.say
@@ -56,14 +88,30 @@ class PdfRenderer:
             openers,
             sides_follow_folios=book.config.openers == "any",
         )
-        layout = parts.render(html, settings, file, report, say)
-        if layout is None:  # short enough to lay out in one piece
-            layout = pdf_layout.lay_out(
-                html, book.root, theme, book.config.page_size, self.edition, report, say, extra_css=openers
-            )
-            report.raise_if_failed()
-            say(f"Writing {file.name}")
-            pdf_layout.write_pdf(layout, file, standard, pdf_id, report)
+
+        def lay_out(html: str, target: Path, final: bool) -> pdf_layout.PrintLayout:
+            layout = parts.render(html, settings, target, report, say)
+            if layout is None:  # short enough to lay out in one piece
+                layout = pdf_layout.lay_out(
+                    html,
+                    book.root,
+                    theme,
+                    book.config.page_size,
+                    self.edition,
+                    report,
+                    say,
+                    extra_css=openers,
+                )
+                report.raise_if_failed()
+                if final:
+                    say(f"Writing {file.name}")
+                    pdf_layout.write_pdf(layout, target, standard, pdf_id, report)
+            return layout
+
+        if model.index is None:
+            layout = lay_out(html, file, final=True)
+        else:
+            layout = self._with_index(model, job, meta, html, file, lay_out)
         try:
             if pdf_layout.check_fonts(layout, theme, report):
                 check_characters(book, theme, report)  # say which characters, and where
@@ -79,6 +127,11 @@ class PdfRenderer:
         ]
         page_map = PageMap(markers, page_source(book), anchors_of(layout.pages))
         return Rendered("pdf", file, len(layout.pages), self.edition, page_map, layout.written)
+
+
+def _marks_pages(marks: list[Mark], pages: list[PageInfo]) -> dict[str, tuple[int, str]]:
+    anchors = anchors_of(pages)
+    return {m.target: anchors[m.target] for m in marks if m.target in anchors}
 
 
 def anchors_of(pages: list[PageInfo]) -> dict[str, tuple[int, str]]:

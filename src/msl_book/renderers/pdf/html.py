@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment
@@ -49,11 +50,17 @@ def _finish(tree: etree._Element) -> None:
             del ol.attrib["start"]  # its presentational hint would count from one less
 
 
-def print_html(rbook: BookModel, env: Environment, meta: dict[str, object]) -> str:
-    """The whole book as one HTML document, every block keyed for the page map."""
-    root = render_document(
-        env, "print/book.html.j2", book=rbook, config=rbook.config, out=print_writer(rbook), meta=meta
-    )
+def print_html(
+    rbook: BookModel,
+    env: Environment,
+    meta: dict[str, object],
+    page_of: Callable[[str], tuple[int, str] | None] | None = None,
+) -> str:
+    """The whole book as one HTML document, every block keyed for the page map; ``page_of``:
+    the pages of the index's marks, from a layout (else its locators are numbered)."""
+    out = print_writer(rbook)
+    out.page_of, out.index_ranges = page_of, True
+    root = render_document(env, "print/book.html.j2", book=rbook, config=rbook.config, out=out, meta=meta)
     pagemap.annotate(root)
     return serialize_document(root, xml_declaration=False).decode("utf-8")
 
