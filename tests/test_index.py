@@ -273,3 +273,20 @@ def test_the_handbooks_index_locators_are_the_pages_of_their_marks(handbook):
     epub = epub_locators(handbook.epub)
     assert len(epub) >= len(pdf)  # the EPUB lists each page of a range on its own
     assert [(text, target) for text, target, label in epub if text != label] == []
+
+
+def test_a_mark_in_a_review_question_is_a_warning_not_a_duplicate_id(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            "chapters/02-second.md": "---\ntitle: Second Chapter\nquestions:\n"
+            "  - question: What is a [signal]{.index}?\n    answer: Information that needs review.\n"
+            '---\nA [signal]{index="Signals"} needs review.\n',
+        },
+    )
+    result = run_cli("build", str(project), "-o", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert (
+        "chapters/02-second.md:4: warning: an index mark in a review question is not indexed: the answer key "
+        "repeats the question (mark the place in the chapter's text instead)" in result.err
+    )

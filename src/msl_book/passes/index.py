@@ -37,6 +37,7 @@ def run(model: BookModel, report: Report) -> None:
     if _glossary_marks(model):
         _mark_glossary_uses(model)
     for section in model.sections:
+        repeated = {id(qa.question) for qa in section.questions}  # the answer key shows them again
         for fragment in section.fragments():
             for el in list(fragment.root.iter()):
                 if not isinstance(el.tag, str):
@@ -47,6 +48,14 @@ def run(model: BookModel, report: Report) -> None:
                 line_text = el.attrib.pop("data-line", "")
                 line = int(line_text) if line_text.isdigit() else None
                 path = section.path
+                if id(fragment) in repeated:
+                    report.warning(
+                        "an index mark in a review question is not indexed: the answer key repeats "
+                        "the question (mark the place in the chapter's text instead)",
+                        path,
+                        line,
+                    )
+                    continue
                 term = _term(el, written.get("data-index"))
                 if not term or any(not part for part in term):
                     name = "index" if "data-index" in written else ".index"
