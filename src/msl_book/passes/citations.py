@@ -304,6 +304,8 @@ def _apply(
         if not "".join(content.itertext()).strip():
             continue  # the style lists it nowhere (APA's personal communications)
         ident = _unique(model, f"{prefix}-{_UNSAFE_ID.sub('-', entry.key).strip('-') or 'entry'}")
+        for inline in [s for s in content.iter(q("span")) if has_class(s, "csl-right-inline")]:
+            _unwrap(inline)  # the text after the hanging number needs no element of its own
         margin = next((s for s in content.iter(q("span")) if has_class(s, "csl-left-margin")), None)
         label = "".join(margin.itertext()).strip() if margin is not None else ""
         if margin is not None:  # "1. ": the space stays inside the number, which hangs (base.css)
@@ -316,6 +318,28 @@ def _apply(
     )
     for number, (use, rendered) in enumerate(zip(uses, result.citations, strict=True), start=1):
         _write_citation(model, use, rendered, entries, number)
+
+
+def _unwrap(el: etree._Element) -> None:
+    """Replace ``el`` by its content."""
+    parent = el.getparent()
+    at = parent.index(el)
+    previous = parent[at - 1] if at else None
+    text = el.text or ""
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    children = list(el)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + (el.tail or "")
+    elif previous is not None:
+        previous.tail = (previous.tail or "") + (el.tail or "")
+    else:
+        parent.text = (parent.text or "") + (el.tail or "")
+    parent.remove(el)
+    for i, child in enumerate(children):
+        parent.insert(at + i, child)
 
 
 def _outside_link(href: str) -> dict[str, str] | None:
@@ -343,10 +367,18 @@ def _write_citation(
     keys = list(dict.fromkeys(item["key"] for item in use.items))
     for name in ("data-citation", "data-source", "data-line"):
         span.attrib.pop(name, None)
-    span.set("id", ident)
-    span.set("data-cites", " ".join(keys))
     span.text = None
     append_inlines(span, rendered.inlines, link)
+    if len(span) == 1 and not span.text and not span[0].tail and local(span[0]) == "sup":
+        # a superscript number (AMA, Vancouver-superscript) is the citation itself: one
+        # element less for each of a book's thousands of citations to lay out
+        sup = span[0]
+        sup.tail = span.tail
+        span.getparent().replace(span, sup)
+        sup.set("class", "citation")
+        span = use.element = sup
+    span.set("id", ident)
+    span.set("data-cites", " ".join(keys))
     model.targets[ident] = Target(ident, use.home, Kind.CITATION, "")
     for key in keys:
         if key in entries:

@@ -2,8 +2,8 @@
 warn about terms no chapter uses.
 
 A term's forms (``match``, else the term and its abbreviation) are found as whole words;
-all-capital forms (abbreviations) match case-sensitively. Headings, code, captions, links
-and callout titles are left alone.
+all-capital forms (abbreviations) match case-sensitively. Headings, code, captions, links,
+callout titles and citations are left alone.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _patterns(terms: list[GlossaryTerm]) -> list[tuple[re.Pattern[str], Glossary
 
 
 def _skip(el: etree._Element) -> bool:
-    return local(el) in NO_GLOSSARY_LINKS or has_class(el, "callout-title")
+    return local(el) in NO_GLOSSARY_LINKS or has_class(el, "callout-title") or has_class(el, "citation")
 
 
 def _link_terms(
