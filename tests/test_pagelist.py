@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
 
@@ -39,20 +40,33 @@ def page_list(epub):
     return [(a.get("href"), a.text) for a in pl.iter(f"{X}a")]
 
 
+class _Enough(Exception):
+    pass
+
+
 def _text_after(root: etree._Element, marker: etree._Element, count: int) -> list[str]:
-    """The first words that follow the marker in reading order (notes at the end excluded)."""
+    """The first words that follow the marker in reading order (an element's text, then its
+    children's, then its tail; notes at the end excluded)."""
     words: list[str] = []
     started = False
-    for el in root.iter():
+
+    def walk(el: etree._Element) -> None:
+        nonlocal started
         if el is marker:
             started = True
-            words += _words(el.tail or "")
         elif started and isinstance(el.tag, str):
             if el.get(EPUB_TYPE) in ("footnote", "footnotes"):
-                break
-            words += _words((el.text or "") + " " + (el.tail or ""))
+                raise _Enough
+            words.extend(_words(el.text or ""))
+        for child in el:
+            walk(child)
+        if started:
+            words.extend(_words(el.tail or ""))
         if len(words) >= count:
-            break
+            raise _Enough
+
+    with contextlib.suppress(_Enough):
+        walk(root)
     return words[:count]
 
 

@@ -108,7 +108,9 @@ def test_chapters_open_on_right_hand_pages(pdf):
 
 
 def _words(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z]+", " ", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).lower()).split())
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # [link](url): its text
+    text = re.sub(r"\[([^\]]*)\]\{[^}]*\}", r"\1", text)  # [span]{index="…"}: its text
+    return " ".join(re.sub(r"[^a-z]+", " ", text.lower()).split())
 
 
 def test_footnote_text_is_on_the_page_of_its_call(pdf):
