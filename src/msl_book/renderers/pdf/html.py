@@ -16,6 +16,7 @@ from jinja2 import Environment
 from lxml import etree
 
 from ... import __version__, pagemap
+from ...citations.printed import print_form
 from ...document import BookModel
 from ...links import Links
 from ...model import Book
@@ -40,8 +41,10 @@ def print_writer(model: BookModel) -> Writer:
 
 
 def _finish(tree: etree._Element) -> None:
-    """What print does besides: math drawn, lists numbered from their start."""
+    """What print does besides: math drawn, lists numbered from their start, citations
+    without what only the EPUB uses."""
     draw_math(tree)
+    print_form(tree)
     for ol in tree.iter(q("ol")):
         # WeasyPrint ignores <ol start>: a list interrupted by other blocks restarted at 1
         start = ol.get("start", "")
