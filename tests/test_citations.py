@@ -819,3 +819,34 @@ def test_pandoc_renders_as_the_csl_reference_processor_does(tmp_path, monkeypatc
         ], group.id
         compared += len(entries)
     assert compared >= 24 and cited >= 25
+
+
+def test_a_quarto_book_keeps_its_bibliography(tmp_path):
+    from msl_book.importer import import_project
+
+    quarto = tmp_path / "q"
+    files = {
+        "_quarto.yml": "project:\n  type: book\nbook:\n  title: Signals\n  author: A. Author\n"
+        "  chapters:\n    - index.qmd\n    - intro.qmd\n    - references.qmd\nbibliography: refs.bib\n",
+        "index.qmd": "# Preface {.unnumbered}\n\nA short course.\n",
+        "intro.qmd": "# Introduction\n\nProportional reporting ratios [@evans2001] are the oldest measure.\n",
+        "references.qmd": "# References {.unnumbered}\n\n::: {#refs}\n:::\n",
+        "refs.bib": (FIXTURES / "citations" / "references" / "signals.bib").read_text(encoding="utf-8"),
+    }
+    for name, text in files.items():
+        (quarto / name).parent.mkdir(parents=True, exist_ok=True)
+        (quarto / name).write_text(text, encoding="utf-8")
+    imported = import_project(quarto, tmp_path / "book")
+    config = (tmp_path / "book" / "book.yaml").read_text(encoding="utf-8")
+    assert 'bibliography:\n  - "refs.bib"\nreferences: book\n' in config
+    assert "references.qmd" not in config
+    assert [str(w) for w in imported.warnings] == [
+        "_quarto.yml: warning: 'references.qmd' is Quarto's page for the references: left out, msl-book "
+        "makes the book's References chapter itself (references: book)"
+    ]
+    epub = build(tmp_path / "book", BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    texts = _texts(epub)
+    assert texts["intro.xhtml"]["cites"] == ["1"]
+    assert texts["references.xhtml"]["entries"][0].startswith(
+        "1. Evans SJW, Waller PC, Davis S. Use of proportional"
+    )

@@ -52,6 +52,8 @@ class Source:
     date: str | None = None
     titles: dict[str, str] = field(default_factory=dict)  # chapter path -> its title in the table of contents
     echo: object = None  # the project's default for showing the code of executable cells
+    bibliography: list[str] = field(default_factory=list)  # bibliography files, from the root
+    csl: str | None = None  # a CSL style file, from the root
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,12 @@ def _write_book_yaml(destination: Path, source: Source) -> None:
     if source.date and len(source.date) == 10 and source.date[4] == "-":
         lines.append(f"date: {source.date}")
     lines.append(f"output: {slugify(source.title)}")
+    if source.bibliography:  # Quarto lists the references once, at the back of the book
+        lines.append("bibliography:")
+        lines += [f"  - {_yaml(rel)}" for rel in source.bibliography]
+        lines.append("references: book")
+        if source.csl:
+            lines.append(f"csl: {_yaml(source.csl)}")
     lines.append("chapters:")
     lines += [f"  - {_yaml(rel)}" for rel, _ in source.chapters]
     (destination / "book.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,9 +1,12 @@
 """A Quarto book: ``_quarto.yml``'s ``book:`` gives the metadata and the chapters, parts
 (``- part: … chapters: […]``) flattened in order, ``appendices:`` after them. ``index``
-comes first, as a preface: Quarto uses it for the book's opening, unnumbered page."""
+comes first, as a preface: Quarto uses it for the book's opening, unnumbered page. The
+``bibliography`` and ``csl`` carry over (with ``references: book``, Quarto's one list at the
+back), and Quarto's page that only holds the ``{#refs}`` div is left out: msl-book makes it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import Report
@@ -56,6 +59,13 @@ def read(path: Path, report: Report):
                     )
                 add(entry["chapters"], role)  # a part: its chapters, in order
             elif isinstance(entry, str) and entry.endswith((".qmd", ".md")):
+                if _refs_page(path / entry):
+                    report.warning(
+                        f"'{entry}' is Quarto's page for the references: left out, msl-book makes "
+                        "the book's References chapter itself (references: book)",
+                        name,
+                    )
+                    continue
                 kind = "preface" if Path(entry).stem == "index" and role == "chapter" else role
                 source.chapters.append((entry, kind))
             elif isinstance(entry, str):
@@ -63,6 +73,28 @@ def read(path: Path, report: Report):
 
     add(book.get("chapters"), "chapter")
     add(book.get("appendices"), "appendix")
-    if book.get("references") or data.get("bibliography"):
-        report.warning("references and citations are not imported yet: the bibliography is left out", name)
+    bibliography = data.get("bibliography") or book.get("bibliography")
+    if isinstance(bibliography, str):
+        bibliography = [bibliography]
+    source.bibliography = [str(b) for b in bibliography or []]
+    csl = data.get("csl") or book.get("csl")
+    if isinstance(csl, str) and "://" in csl:
+        report.warning(f"csl {csl} is a URL: copy the style into the project, set 'csl:' to its path", name)
+    elif isinstance(csl, str):
+        source.csl = csl
     return source
+
+
+def _refs_page(path: Path) -> bool:
+    """A page that holds nothing but a heading and pandoc's ``::: {#refs}`` div."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    body = re.sub(r"(?s)^---\n.*?\n---\n", "", text)
+    rest = [line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return (
+        bool(rest)
+        and re.fullmatch(r":::+\s*\{#refs[^}]*\}", rest[0].strip()) is not None
+        and all(re.fullmatch(r":::+", line.strip()) for line in rest[1:])
+    )
