@@ -66,6 +66,12 @@ CASES = {
         },
         "chapters/03-third.md:3: duplicate id 'second' (already used at chapters/02-second.md:2)",
     ),
+    "heading id that is the chapter's own": (
+        {SECOND: "---\ntitle: Second Chapter\n---\n## Second {#second}\n"},
+        f"{SECOND}:4: duplicate id 'second' (already used at {SECOND}:2): that is the id chapter "
+        f"{SECOND}:2 takes from its file name; choose another id here, or give the chapter an 'id:' "
+        "in its front matter",
+    ),
     "no title": (
         {SECOND: "Just text.\n"},
         f"{SECOND}:1: the chapter has no title: start the file with '# Title' (or front matter: "

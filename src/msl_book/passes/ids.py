@@ -45,6 +45,11 @@ def run(model: BookModel, report: Report) -> None:
             if (path, line) in from_file_names:
                 hint = ": a chapter's id comes from its file name; give this one an 'id:' in its front matter"
                 line = 1
+            elif ident in file_name_ids and target.kind is not Kind.CHAPTER:
+                hint = (
+                    f": that is the id chapter {first} takes from its file name; choose another id here, "
+                    "or give the chapter an 'id:' in its front matter"
+                )
             report.error(f"duplicate id '{ident}' (already used at {first}){hint}", path, line)
             return
         if explicit and (GENERATED.match(ident) or ident in RESERVED):
@@ -63,11 +68,14 @@ def run(model: BookModel, report: Report) -> None:
                 False,
             )
     from_file_names: set[tuple[str, int | None]] = set()
+    file_name_ids: set[str] = set()
     for section in model.authored:
         ch = section.source.chapter
         line = ch.meta_lines.get(("id",)) or ch.meta_lines.get(("title",))
         if ch.meta.id is None:  # from the file name
             from_file_names.add((ch.path, line))
+            if ch.id not in model.targets:
+                file_name_ids.add(ch.id)
         claim(ch.id, Target(ch.id, ch.id, Kind.CHAPTER, ch.title), ch.path, line)
         for parsed in section.source.texts():
             for ident, id_line in parsed.ids:
