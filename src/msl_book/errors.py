@@ -9,6 +9,7 @@ as one line. Everything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -80,3 +81,9 @@ class Failure(Exception):
     """The build could not finish for a reason outside the book: the machine, the file system,
     a worker process that died. The message is one line that says what happened and what
     was left as it was."""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to ``name``, or ``""``."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

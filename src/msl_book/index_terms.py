@@ -120,15 +120,19 @@ def _letter(term: str) -> str:
     return base.upper()
 
 
-def locators(marks: Sequence[Mark], page_of: Callable[[str], tuple[int, str] | None]) -> list[Locator]:
+def locators(
+    marks: Sequence[Mark], page_of: Callable[[str], tuple[int, str] | None], ranges: bool = True
+) -> list[Locator]:
     """One locator per page (the first mark on it), consecutive pages merged into ranges
-    ("12–14"); ``page_of`` gives a mark's page as (index in the PDF, printed label).
-    Marks whose page is unknown are left out."""
+    ("12–14") unless ``ranges`` is false; ``page_of`` gives a mark's page as (index in the
+    PDF, printed label). Marks whose page is unknown are left out."""
     pages: dict[int, tuple[str, str]] = {}
     for mark in marks:
         found = page_of(mark.target)
         if found is not None and found[0] not in pages:
             pages[found[0]] = (found[1], mark.target)
+    if not ranges:
+        return [Locator(*pages[i]) for i in sorted(pages)]
     out: list[Locator] = []
     run: list[int] = []
     for index in sorted(pages):

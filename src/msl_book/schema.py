@@ -7,13 +7,12 @@ line it comes from (see yamlsource.YamlDoc).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import Report
+from .errors import Report, did_you_mean
 from .roles import AUTHORED_ROLES, Role
 from .yamlsource import YamlDoc
 
@@ -191,9 +190,7 @@ def _message(model: type[BaseModel], err: Any) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         known = _known_keys(model, loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-        return f"unknown key '{name}'{suggestion}"
+        return f"unknown key '{name}'{did_you_mean(str(loc[-1]), known)}"
     if kind == "missing":
         return f"missing required key '{name}'"
     if kind == "literal_error":

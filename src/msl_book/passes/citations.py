@@ -16,7 +16,6 @@ cannot read (at its line), a key defined twice, a CSL file that is not an in-tex
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from ..citations import files as bibfiles
 from ..citations import pandoc, styles
 from ..citations.inlines import append_blocks, append_inlines
 from ..document import ANSWERS_ID, BibEntry, BookModel, Fragment, Kind, Note, References, Section, Target
-from ..errors import Report
+from ..errors import Report, did_you_mean
 from ..roles import Role
 from ..xhtml import element, has_class, local, q
 
@@ -248,8 +247,8 @@ def _check_keys(
         hint = ""
         if _CROSSREF.match(key) and key in model.targets:
             hint = f" (for a cross-reference write [](#{key}))"
-        elif close := difflib.get_close_matches(key, list(known), n=1):
-            hint = f" (did you mean '{close[0]}'?)"
+        else:
+            hint = did_you_mean(key, known)
         report.error(f"unknown citation key '{key}'{hint}", path, line)
 
     for use in uses:

@@ -15,15 +15,13 @@ line; ``check`` reports them without layout.
 
 from __future__ import annotations
 
-import difflib
-
 from lxml import etree
 
 from ..document import INDEX_ID, BookModel, IndexData, Kind, Section, Target
-from ..errors import Report
+from ..errors import Report, did_you_mean
 from ..index_terms import Mark, Xref, build
 from ..roles import Role
-from ..xhtml import has_class, local, q, text_segments, wrap_match
+from ..xhtml import has_class, local, q, text_content, text_segments, wrap_match
 from .glossary import _patterns, _skip
 
 INDEX_TITLE = "Index"
@@ -91,9 +89,7 @@ def run(model: BookModel, report: Report) -> None:
     for xref, path, line in xrefs:
         if xref.to not in indexed:
             name = "!".join(xref.to)
-            known = ["!".join(p) for p in sorted(indexed)]
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(name, ["!".join(p) for p in sorted(indexed)])
             report.error(f'index-{xref.kind}="{name}" names no indexed term{hint}', path, line)
     model.index = IndexData(build(marks, [x for x, _, _ in xrefs], model.config.language), marks)
     model.sections.append(
@@ -107,7 +103,7 @@ def _term(el: etree._Element, written: str | None) -> tuple[str, ...]:
         return tuple(part.strip() for part in written.split("!"))
     if local(el) == "img":
         return (" ".join((el.get("alt") or "").split()),)
-    return (" ".join("".join(el.itertext()).split()),)
+    return (text_content(el),)
 
 
 def _target(el: etree._Element) -> str | None:

@@ -22,6 +22,7 @@ from lxml import etree
 from ..document import BookModel
 from ..errors import Report
 from ..paths import relative, resolve_reference
+from ..xhtml import text_content
 
 SVG = "{http://www.w3.org/2000/svg}"
 PHONE = 360.0  # CSS px: the text column of a small phone
@@ -159,7 +160,7 @@ def measure(path: Path) -> Measured | None:
             scale *= _viewport_scale(el)
         if el.tag in _TEXTS:
             if text is None:
-                text = " ".join("".join(el.itertext()).split())
+                text = text_content(el)
             own = (el.text or "") + "".join(child.tail or "" for child in el)
             effective = size * scale
             if own.strip() and effective > 0 and (best is None or effective < best[0]):

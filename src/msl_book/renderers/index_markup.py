@@ -85,14 +85,7 @@ def _entry_list(
 def _locators(marks: list[Mark], page_of: PageOf | None, ranges: bool) -> list[Locator]:
     if page_of is None:
         return [Locator(str(i), m.target) for i, m in enumerate(marks, start=1)]
-    if ranges:
-        return locators(marks, page_of)
-    seen: dict[int, Locator] = {}
-    for mark in marks:
-        found = page_of(mark.target)
-        if found is not None and found[0] not in seen:
-            seen[found[0]] = Locator(found[1], mark.target)
-    return [seen[i] for i in sorted(seen)]
+    return locators(marks, page_of, ranges)
 
 
 def _entry_ids(index: IndexData) -> dict[tuple[str, ...], str]:

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from lxml import etree
 
 NCX = "http://www.daisy.org/z3986/2005/ncx/"
+TEXT_DIR = "text/"  # where the page-list's documents are, from the NCX
 
 
 def with_pages(
     ncx: bytes,
     pages: list[dict[str, str]],
     reading_order: Callable[[str], tuple[int, int]],
-    text_dir: str = "text/",
 ) -> bytes:
     """``pages``: the page-list, each page's ``href`` (relative to the text documents) and
     ``label``, in reading order; ``reading_order`` gives a target (``text/x.xhtml#id``) its
@@ -40,13 +40,13 @@ def with_pages(
         elif meta.get("name") == "dtb:maxPageNumber":
             meta.set("content", str(max(numbers, default=0)))
     if pages:
-        _page_list(root, pages, text_dir)
+        _page_list(root, pages)
     _play_order(root, reading_order)
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def _page_list(root: etree._Element, pages: list[dict[str, str]], text_dir: str) -> None:
+def _page_list(root: etree._Element, pages: list[dict[str, str]]) -> None:
     page_list = etree.SubElement(root, f"{{{NCX}}}pageList")
     label = etree.SubElement(etree.SubElement(page_list, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text")
     label.text = "Pages"
@@ -58,7 +58,7 @@ def _page_list(root: etree._Element, pages: list[dict[str, str]], text_dir: str)
             target.set("value", page["label"])
         text = etree.SubElement(etree.SubElement(target, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text")
         text.text = page["label"]
-        etree.SubElement(target, f"{{{NCX}}}content").set("src", text_dir + page["href"])
+        etree.SubElement(target, f"{{{NCX}}}content").set("src", TEXT_DIR + page["href"])
 
 
 def _play_order(root: etree._Element, reading_order: Callable[[str], tuple[int, int]]) -> None:
