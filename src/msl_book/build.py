@@ -32,6 +32,7 @@ class BuildOptions:
     strict: bool = False
     pdf_standard: str | None = None
     force: bool = False  # rebuild even if nothing changed since the last build
+    languages: tuple[str, ...] = ()  # editions of a translated book; () for every one
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def build(
             "editions": list(options.editions),
             "pdf_standard": options.pdf_standard,
             "strict": options.strict,
+            "languages": list(options.languages),
         },
     )
     if not options.force and (hit := cache.lookup(out_dir, key)):
@@ -91,13 +93,13 @@ def build(
     say = progress or (lambda _msg: None)
     report = Report(strict=options.strict)
     say("Reading the book")
-    prepared = prepare(project, report)
-    result = _render(prepared, options, out_dir, report, say)
+    editions = prepare_editions(project, report, options.languages)
+    result = _render(editions, options, out_dir, report, say)
     cache.record(
         out_dir,
         key,
-        _inputs(prepared),
-        _listings(prepared.book, prepared.theme),
+        sorted({file for prepared in editions for file in _inputs(prepared)}),
+        sorted({d for prepared in editions for d in _listings(prepared.book, prepared.theme)}),
         [
             cache.CachedOutput(o.format, o.path.name, o.size, o.pages, o.edition, cache.sha256(o.path))
             for o in result.outputs
@@ -110,19 +112,39 @@ def build(
     return result
 
 
+def prepare_editions(project: Path, report: Report, languages: tuple[str, ...] = ()) -> list[Prepared]:
+    """The book in each language asked for (``()``: its own and every translation), all
+    read before anything is laid out, so that every edition's problems are reported together."""
+    source = prepare(project, report, stop=False)
+    config = source.book.config
+    every = [getattr(config, "language", "en"), *getattr(config, "translations", {})]
+    unknown = [lang for lang in languages if lang not in every]
+    for lang in unknown:
+        report.error(f"--language {lang}: the book has no {lang!r} edition (languages: {', '.join(every)})")
+    report.raise_if_failed()
+    wanted = [lang for lang in every if not languages or lang in languages]
+    editions = [
+        source if lang == every[0] else prepare(project, report, stop=False, language=lang) for lang in wanted
+    ]
+    report.items = list(dict.fromkeys(report.items))  # what the editions share is said once
+    report.raise_if_failed()
+    return editions
+
+
 def _render(
-    prepared: Prepared, options: BuildOptions, out_dir: Path, report: Report, say: Progress
+    editions: list[Prepared], options: BuildOptions, out_dir: Path, report: Report, say: Progress
 ) -> BuildResult:
     rendered: list[Rendered] = []
     with outputs.staging(out_dir) as staging:
-        job = Job(prepared, staging, report, say)
         try:
-            page_map = None
-            for renderer in renderers(options, prepared.book):
-                result = renderer.render(job, page_map)
-                rendered.append(result)
-                report.raise_if_failed()
-                page_map = page_map or result.page_map
+            for prepared in editions:
+                job = Job(prepared, staging, report, say)
+                page_map = None  # each language's EPUB follows its own PDF's pages
+                for renderer in renderers(options, prepared.book):
+                    result = renderer.render(job, page_map)
+                    rendered.append(result)
+                    report.raise_if_failed()
+                    page_map = page_map or result.page_map
             for result in rendered:
                 result.wait()
         finally:

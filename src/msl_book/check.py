@@ -15,6 +15,7 @@ from .document import BookModel
 from .errors import BookError, Diagnostic, Report
 from .model import isbn
 from .pipeline import Prepared, prepare
+from .translations import compare
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,15 @@ def check(project: Path, strict: bool = False) -> CheckResult:
     report = Report(strict=strict)
     prepared = prepare(project.resolve(), report, stop=False)
     stylesheet_files(prepared.theme, report)
+    editions = [prepared]
     if prepared.book.config_valid:
-        render_templates(prepared, report)
+        for language in prepared.book.config.translations:
+            edition = prepare(project.resolve(), report, stop=False, language=language)
+            compare(prepared.model, edition.model, report)
+            editions.append(edition)
+        for edition in editions:
+            render_templates(edition, report)
+    report.items = list(dict.fromkeys(report.items))  # what the editions share is said once
     report.raise_if_failed()
     return CheckResult(prepared.model, report.warnings)
 

@@ -123,8 +123,17 @@ def build(
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild even if nothing changed since the last build.")
     ] = False,
+    language: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--language",
+            "-l",
+            help="Edition of a translated book to build (its language or a translation); repeat for several.",
+            show_default="every language",
+        ),
+    ] = None,
 ) -> None:
-    """Build the book's PDF and EPUB."""
+    """Build the book's PDF and EPUB (one of each per language of a translated book)."""
     from .build import BuildOptions
     from .build import build as run
 
@@ -137,6 +146,7 @@ def build(
         strict=strict,
         pdf_standard=pdf_standard.value if pdf_standard else None,
         force=force,
+        languages=tuple(dict.fromkeys(language or ())),
     )
     try:
         with _status() as say:

@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from .index_terms import Group, Mark
+from .l10n import Strings
 from .markdown import ParsedText
 from .model import Book, Chapter
 from .roles import Role
@@ -206,6 +207,7 @@ class IndexData:
 @dataclass
 class BookModel:
     book: Book
+    strings: Strings
     sections: list[Section] = field(default_factory=list)
     targets: dict[str, Target] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # project-relative path -> file

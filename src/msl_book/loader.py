@@ -39,8 +39,11 @@ def read_text(path: Path, shown: str, report: Report) -> str | None:
     return text
 
 
-def load_book(root: Path, report: Report) -> Book | None:
-    """Load and validate a whole project. Returns None when book.yaml is unusable."""
+def load_book(root: Path, report: Report, language: str | None = None) -> Book | None:
+    """Load and validate a whole project. Returns None when book.yaml is unusable.
+
+    ``language``: one of book.yaml's ``translations:``, whose chapters are the same files
+    under ``chapters/<language>/``; by default the book in its own language."""
     root = root.resolve()
     config_file = root / CONFIG_NAME
     if not config_file.is_file():
@@ -57,6 +60,13 @@ def load_book(root: Path, report: Report) -> Book | None:
     config = validate(BookConfig, doc, CONFIG_NAME, report)
     valid = config is not None
     files = _chapter_files(root, config, doc, report)
+    if language is not None and config is not None and language != config.language:
+        if language not in config.translations:
+            known = ", ".join([config.language, *config.translations])
+            report.error(f"the book has no {language!r} edition (languages: {known})", CONFIG_NAME)
+            return None
+        config = config.edition(language)
+        files = _translations(root, files, language, config, doc, report)
     chapters = [c for f in files if (c := load_chapter(root, f, report)) is not None]
     if config is None:
         # Keep going with what could be read, so the chapters' problems are reported in the
@@ -73,6 +83,33 @@ def load_book(root: Path, report: Report) -> Book | None:
         config_lines=doc.lines,
         config_valid=valid,
     )
+
+
+def translation_file(root: Path, file: Path, language: str) -> Path:
+    """chapters/x.md -> chapters/<language>/x.md (a file outside chapters/: <language>/...)."""
+    rel = file.relative_to(root).parts
+    if rel[0] == "chapters" and len(rel) > 1:
+        return root.joinpath("chapters", language, *rel[1:])
+    return root.joinpath(language, *rel)
+
+
+def _translations(
+    root: Path, files: list[Path], language: str, config: BookConfig, doc: YamlDoc, report: Report
+) -> list[Path]:
+    """The translation's chapter files; a missing one is reported at its source's entry."""
+    found = []
+    for i, file in enumerate(files):
+        translated = translation_file(root, file, language)
+        if translated.is_file():
+            found.append(translated)
+            continue
+        line = doc.line_of(("chapters", i)) if config.chapters is not None else None
+        report.error(
+            f"{relative(translated, root)} not found: the {language!r} translation of {relative(file, root)}",
+            CONFIG_NAME,
+            line,
+        )
+    return found
 
 
 def _chapter_files(root: Path, config: BookConfig | None, doc: YamlDoc, report: Report) -> list[Path]:

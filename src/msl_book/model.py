@@ -59,8 +59,10 @@ class Book:
 
     @property
     def output_name(self) -> str:
-        """The outputs' file name without extension."""
-        return self.config.output or slugify(self.config.title)
+        """The outputs' file name without extension; with translations, the language's
+        tag after it (``handbook.de``)."""
+        name = self.config.output or slugify(self.config.title)
+        return f"{name}.{self.config.language}" if self.config.translations else name
 
 
 def slugify(text: str) -> str:

@@ -40,16 +40,18 @@ class Prepared:
         return self.book.identifier
 
 
-def prepare(project: Path, report: Report, stop: bool = True) -> Prepared:
-    """Load and resolve the book in ``project``; raises BookError when it cannot be read
-    at all, and (with ``stop``) when anything fatal was found."""
-    book = load_book(project.resolve(), report)
+def prepare(project: Path, report: Report, stop: bool = True, language: str | None = None) -> Prepared:
+    """Load and resolve the book in ``project`` (``language``: one of its translations);
+    raises BookError when it cannot be read at all, and (with ``stop``) when anything fatal
+    was found."""
+    book = load_book(project.resolve(), report, language)
     if book is None:
         report.raise_if_failed()
         raise BookError(report.items)  # pragma: no cover - load_book reports why it failed
     model = resolve(book, report)
     theme = Theme(book.root)
     env = environment(theme)
+    env.globals["t"] = model.strings  # the built-in strings in the book's language (l10n)
     check_templates(env, report)
     modified = modified_time(book, report)
     check_characters(book, theme, report)  # before any layout: at their lines, with the rest

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .errors import Report, did_you_mean
 from .roles import AUTHORED_ROLES, Role
@@ -41,6 +42,32 @@ class IndexConfig(Strict):
     glossary: bool = False  # every use of a glossary term is indexed under the term
 
 
+class Translation(Strict):
+    """One language of ``translations:``: what differs from the source language's book.yaml."""
+
+    title: NonEmpty | None = None
+    subtitle: str | None = None
+    description: str | None = None
+    identifier: str | None = None  # its own ISBN; else one derived from the book's and the language
+    strings: dict[str, str] = {}
+
+    @field_validator("strings")
+    @classmethod
+    def _strings(cls, value: dict[str, str]) -> dict[str, str]:
+        return _checked_strings(value)
+
+
+def _checked_strings(value: dict[str, str]) -> dict[str, str]:
+    from .l10n import check_overrides
+
+    if problems := check_overrides(value):
+        raise ValueError("; ".join(f"{key}: {problem}" for key, problem in problems))
+    return value
+
+
+LanguageTag = Annotated[str, Field(pattern=LANGUAGE_TAG)]
+
+
 class BookConfig(Strict):
     """book.yaml."""
 
@@ -69,6 +96,50 @@ class BookConfig(Strict):
     references: Literal["chapter", "book"] = "chapter"  # a list after each chapter, or one at the back
     index: IndexConfig = IndexConfig()  # the back-of-book index (built when anything is marked)
     nocite: list[NonEmpty] = []  # keys listed without being cited; "*": every entry
+    strings: dict[str, str] = {}  # built-in strings by key (l10n/messages.pot), instead of the language's
+
+    # languages whose chapters are in chapters/<language>/, with the same file names
+    translations: dict[LanguageTag, Translation] = {}
+
+    @field_validator("strings")
+    @classmethod
+    def _strings(cls, value: dict[str, str]) -> dict[str, str]:
+        return _checked_strings(value)
+
+    @field_validator("translations", mode="before")
+    @classmethod
+    def _translations(cls, value: Any) -> Any:
+        if isinstance(value, list):  # translations: [de, fr]
+            return {lang: {} for lang in value}
+        if isinstance(value, dict):
+            return {lang: {} if v is None else v for lang, v in value.items()}
+        return value
+
+    @field_validator("translations")
+    @classmethod
+    def _not_itself(cls, value: dict[str, Translation], info: ValidationInfo) -> dict[str, Translation]:
+        if info.data.get("language") in value:
+            raise ValueError(f"{info.data['language']!r} is the book's own language (language:)")
+        return value
+
+    def edition(self, language: str) -> BookConfig:
+        """The book.yaml of the ``language`` translation."""
+        from .model import slugify
+
+        tr = self.translations[language]
+        seed = f"{self.identifier}|{language}"
+        identifier = tr.identifier or (self.identifier and f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}")
+        return self.model_copy(
+            update={
+                "language": language,
+                "title": tr.title or self.title,
+                "subtitle": tr.subtitle if tr.title or tr.subtitle else self.subtitle,
+                "description": tr.description or self.description,
+                "identifier": identifier,
+                "strings": {**self.strings, **tr.strings},
+                "output": self.output or slugify(self.title),  # every edition: the same name
+            }
+        )
 
     @field_validator("authors", mode="before")
     @classmethod

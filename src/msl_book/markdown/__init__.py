@@ -20,6 +20,7 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
 from ..errors import Report
+from ..l10n import Strings
 from . import render
 from .attributes import attributes_plugin
 from .blocks import blocks_plugin
@@ -77,8 +78,8 @@ class Markdown:
         scan(tokens, parsed, path, line, report, fixed_line=True)
         return parsed
 
-    def render(self, parsed: ParsedText, doc_id: str) -> str:
-        env = {"docId": doc_id}
+    def render(self, parsed: ParsedText, doc_id: str, strings: Strings) -> str:
+        env = {"docId": doc_id, "strings": strings}
         if parsed.inline:
             return self.md.renderer.render(parsed.tokens[0].children or [], self.md.options, env)
         return self.md.renderer.render(parsed.tokens, self.md.options, env)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -77,5 +78,5 @@ def _task_boxes(state: StateCore) -> None:
 def _render_task_box(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     checked = tokens[idx].meta.get("checked")
     state = ' checked="checked"' if checked else ""
-    label = "Done" if checked else "Not done"
+    label = escapeHtml(env["strings"]("task-done" if checked else "task-not-done"))
     return f'<input type="checkbox" class="task-box" disabled="disabled"{state} aria-label="{label}" />'

@@ -12,14 +12,8 @@ from markdown_it.token import Token
 
 from .safety import sanitize
 
-CALLOUTS = {
-    "note": "Note",
-    "tip": "Tip",
-    "important": "Important",
-    "warning": "Warning",
-    "caution": "Caution",
-    "compliance": "Compliance",
-}
+# the callout kinds; each label is the built-in string "callout-<kind>" (l10n)
+CALLOUTS = ("note", "tip", "important", "warning", "caution", "compliance")
 # Quarto's callout classes, with the kind each is in msl-book.
 QUARTO_CALLOUTS = {f"callout-{kind}": kind for kind in ("note", "tip", "important", "warning", "caution")}
 # pandoc's span classes that are HTML elements of their own
@@ -66,7 +60,8 @@ def _div_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: A
     if kind is not None:
         extra = [c for c in classes if c != kind and QUARTO_CALLOUTS.get(c) != kind]
         shown = f" {' '.join(extra)}" if extra else ""
-        heading = f'<span class="callout-label">{CALLOUTS[kind]}</span>'
+        label = escapeHtml(env["strings"](f"callout-{kind}"))
+        heading = f'<span class="callout-label">{label}</span>'
         if title:
             heading += f' <span class="callout-heading">{escapeHtml(title)}</span>'
         return (

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ..document import BookModel
 from ..errors import Report
+from ..l10n import Strings
 from ..model import Book
 from . import (
     bitmaps,
@@ -49,7 +50,9 @@ PASSES: tuple[Pass, ...] = (
 
 def resolve(book: Book, report: Report, passes: Sequence[Pass] = PASSES) -> BookModel:
     """Run every pass over the book; problems go to ``report``."""
-    model = BookModel(book=book)
+    config = book.config  # without its fields when book.yaml was invalid (loader.load_book)
+    strings = Strings(getattr(config, "language", "en"), getattr(config, "strings", {}))
+    model = BookModel(book=book, strings=strings)
     for run in passes:
         run(model, report)
     return model

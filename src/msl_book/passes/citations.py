@@ -295,7 +295,7 @@ def _apply(
     else:
         section = next(s for s in model.sections if s.id == group.id)
         list_id, prefix = _unique(model, f"{section.id}-references"), f"ref-{section.id}"
-        model.targets[list_id] = Target(list_id, section.id, Kind.OTHER, "References")
+        model.targets[list_id] = Target(list_id, section.id, Kind.OTHER, model.strings("references"))
     entries: dict[str, BibEntry] = {}
     for entry in result.entries:
         content = element("div")
@@ -416,12 +416,18 @@ def _backlinks(model: BookModel) -> None:
                 back.text = BACK
             for i, cite in enumerate(entry.citations, start=1):
                 home = by_id.get(model.targets[cite].chapter)
-                where = ""
+                t = model.strings
                 if home is not None and home.id != section.id:
-                    where = f" in {home.label or home.title}"
-                label = f"Back to citation {i} of {total}{where}"
-                if total == 1:
-                    label = f"Back to the citation{where}"
+                    where = home.label or home.title
+                    label = (
+                        t("back-to-citation-n-in", number=i, total=total, chapter=where)
+                        if total > 1
+                        else t("back-to-citation-in", chapter=where)
+                    )
+                else:
+                    label = (
+                        t("back-to-citation-n", number=i, total=total) if total > 1 else t("back-to-citation")
+                    )
                 a = element("a", {"href": f"#{cite}", "role": "doc-backlink", "aria-label": label})
                 a.text = _letters(i) if total > 1 else BACK
                 a.tail = None

@@ -34,10 +34,10 @@ def number(model: BookModel, section: Section) -> None:
         if len(imgs) != 1 or len(p) != 1 or (p.text or "").strip() or (imgs[0].tail or "").strip():
             continue
         figures += 1
-        _figure(model, p, imgs[0], f"Figure {prefix}{figures}")
+        _figure(model, p, imgs[0], model.strings("figure-label", number=f"{prefix}{figures}"))
     tables = [table for fragment in flow for table in fragment.root.iter(q("table"))]
     for count, table in enumerate(tables, start=1):
-        _table(model, table, f"Table {prefix}{count}")
+        _table(model, table, model.strings("table-label", number=f"{prefix}{count}"))
     equations = [
         div
         for fragment in flow
@@ -47,7 +47,7 @@ def number(model: BookModel, section: Section) -> None:
     for count, div in enumerate(equations, start=1):
         number = element("span", {"class": "eq-number"}, f"({prefix}{count})")
         div.insert(0, number)  # first, so that it floats to the right of the equation's line
-        _label_target(model, div, Kind.EQUATION, f"Equation {prefix}{count}")
+        _label_target(model, div, Kind.EQUATION, model.strings("equation-label", number=f"{prefix}{count}"))
     for fragment in section.fragments():
         for img in fragment.root.iter(q("img")):
             img.attrib.pop("data-caption", None)

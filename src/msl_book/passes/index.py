@@ -24,7 +24,6 @@ from ..roles import Role
 from ..xhtml import has_class, local, q, text_content, text_segments, wrap_match
 from .glossary import _patterns, _skip
 
-INDEX_TITLE = "Index"
 ATTRS = ("data-index", "data-index-see", "data-index-also", "data-sort-as")
 
 
@@ -93,9 +92,11 @@ def run(model: BookModel, report: Report) -> None:
             report.error(f'index-{xref.kind}="{name}" names no indexed term{hint}', path, line)
     model.index = IndexData(build(marks, [x for x, _, _ in xrefs], model.config.language), marks)
     model.sections.append(
-        Section(id=INDEX_ID, role=Role.INDEX, title=INDEX_TITLE, number=None, label="", source=None)
+        Section(
+            id=INDEX_ID, role=Role.INDEX, title=model.strings("index"), number=None, label="", source=None
+        )
     )
-    model.targets[INDEX_ID] = Target(INDEX_ID, INDEX_ID, Kind.CHAPTER, INDEX_TITLE)
+    model.targets[INDEX_ID] = Target(INDEX_ID, INDEX_ID, Kind.CHAPTER, model.strings("index"))
 
 
 def _term(el: etree._Element, written: str | None) -> tuple[str, ...]:

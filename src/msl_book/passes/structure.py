@@ -13,29 +13,28 @@ from ..document import ANSWERS_ID, REFERENCES_ID, BookModel, Section
 from ..errors import Report
 from ..roles import Role
 
-ANSWERS_TITLE = "Answers to the Review Questions"
-REFERENCES_TITLE = "References"
-
 
 def run(model: BookModel, report: Report) -> None:
     chapters = appendices = 0
+    t = model.strings
     for section in model.sections:
         if section.role is Role.CHAPTER:
             chapters += 1
-            section.number, section.label = str(chapters), f"Chapter {chapters}"
+            section.number = str(chapters)
+            section.label = t("chapter-label", number=chapters)
             section.body_start = chapters == 1
         elif section.role is Role.APPENDIX:
             section.number = ascii_uppercase[appendices % 26]
-            section.label = f"Appendix {section.number}"
+            section.label = t("appendix-label", number=section.number)
             appendices += 1
     if any(s.source is not None and s.source.chapter.meta.questions for s in model.sections):
         answers = Section(
-            id=ANSWERS_ID, role=Role.ANSWERS, title=ANSWERS_TITLE, number=None, label="", source=None
+            id=ANSWERS_ID, role=Role.ANSWERS, title=t("answers-title"), number=None, label="", source=None
         )
         _insert_before_glossary(model, answers)
     if getattr(model.config, "references", "chapter") == "book" and _cites(model):
         references = Section(
-            id=REFERENCES_ID, role=Role.REFERENCES, title=REFERENCES_TITLE, number=None, label="", source=None
+            id=REFERENCES_ID, role=Role.REFERENCES, title=t("references"), number=None, label="", source=None
         )
         _insert_before_glossary(model, references)
 

@@ -30,7 +30,7 @@ def build(model: BookModel, section: Section, report: Report) -> None:
     md = shared_markdown()
 
     def frag(parsed: ParsedText) -> Fragment:
-        html = md.render(parsed, ch.id)
+        html = md.render(parsed, ch.id, model.strings)
         try:
             return Fragment(parse_fragment(html), ch.id)
         except etree.XMLSyntaxError as exc:
@@ -50,9 +50,9 @@ def build(model: BookModel, section: Section, report: Report) -> None:
     section.takeaways = [frag(p) for p in src.takeaways]
     for i, (question, answer) in enumerate(src.questions, start=1):
         qid, aid = f"q-{ch.id}-{i}", f"ans-{ch.id}-{i}"
-        label = f"Question {section.number or ''}.{i}".replace(" .", " ")
+        label = model.strings("question-label", number=f"{section.number}.{i}" if section.number else i)
         model.targets[qid] = Target(qid, ch.id, Kind.QUESTION, label)
-        model.targets[aid] = Target(aid, ANSWERS_ID, Kind.ANSWER, f"Answer {i}")
+        model.targets[aid] = Target(aid, ANSWERS_ID, Kind.ANSWER, model.strings("answer-label", number=i))
         section.questions.append(QA(i, qid, aid, frag(question), frag(answer)))
     for term, definition in zip(ch.meta.terms, src.definitions, strict=True):
         forms = term.match or [term.term, *([term.abbr] if term.abbr else [])]

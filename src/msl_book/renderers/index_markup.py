@@ -16,15 +16,17 @@ from lxml import etree
 
 from ..document import IndexData
 from ..index_terms import Entry, Locator, Mark, locators
+from ..l10n import Strings
 from ..xhtml import element
 
 PageOf = Callable[[str], tuple[int, str] | None]
 
 
 def index_tree(
-    index: IndexData, href: Callable[[str], str], page_of: PageOf | None, ranges: bool
+    index: IndexData, href: Callable[[str], str], page_of: PageOf | None, ranges: bool, strings: Strings
 ) -> etree._Element:
     """The index's groups and entries; ``href`` makes a link to an id of the book."""
+    see = (strings("index-see"), strings("index-see-also"))
     root = element("div", {"class": "index-groups"})
     ids = _entry_ids(index)
     for group in index.groups:
@@ -34,7 +36,7 @@ def index_tree(
         )
         heading = element("h2", {"class": "index-letter", "id": letter_id}, group.letter)
         section.append(heading)
-        section.append(_entry_list(group.entries, ids, href, page_of, ranges))
+        section.append(_entry_list(group.entries, ids, href, page_of, ranges, see))
         root.append(section)
     return root
 
@@ -45,6 +47,7 @@ def _entry_list(
     href: Callable[[str], str],
     page_of,
     ranges,
+    see: tuple[str, str],
     path=(),
 ) -> etree._Element:
     ul = element("ul", {"class": "index-entries", "epub:type": "index-entry-list"})
@@ -67,7 +70,7 @@ def _entry_list(
                 continue
             last.tail = ". "
             xref = element("span", {"class": f"index-xref {kind}"})
-            xref.text = "See " if kind == "preferred" else "See also "
+            xref.text = f"{see[0] if kind == 'preferred' else see[1]} "
             for i, target in enumerate(targets):
                 key = tuple(p.strip() for p in target.split(", "))
                 a = element("a", {"epub:type": f"index-xref-{kind}", "href": f"#{ids.get(key, '')}"}, target)
@@ -77,7 +80,7 @@ def _entry_list(
             li.append(xref)
             last = xref
         if entry.children:
-            li.append(_entry_list(entry.children, ids, href, page_of, ranges, here))
+            li.append(_entry_list(entry.children, ids, href, page_of, ranges, see, here))
         ul.append(li)
     return ul
 

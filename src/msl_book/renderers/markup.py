@@ -53,7 +53,11 @@ class Writer:
     def index(self, index: IndexData, current: str) -> Markup:
         """The back-of-book index, its locators linking to the marks."""
         tree = index_tree(
-            index, lambda target: self.links.href(target, current), self.page_of, self.index_ranges
+            index,
+            lambda target: self.links.href(target, current),
+            self.page_of,
+            self.index_ranges,
+            self.links.model.strings,
         )
         wrapper = parse_fragment("")
         wrapper.append(tree)
@@ -64,12 +68,14 @@ class Writer:
         if self.inline_notes or not section.notes:
             return Markup("")
         wrapper = parse_fragment("")
-        block = element("section", {"class": "footnotes", "epub:type": "footnotes", "aria-label": "Notes"})
+        t = self.links.model.strings
+        block = element("section", {"class": "footnotes", "epub:type": "footnotes", "aria-label": t("notes")})
         block.text = "\n"
         block.tail = "\n"
         for note in section.notes:
             content = self._prepared(note.body.root, section.id)
-            block.append(_aside(note, content, lambda ref: self.links.href(ref, section.id)))
+            label = t("note-label", number=note.number)
+            block.append(_aside(note, content, lambda ref: self.links.href(ref, section.id), label))
         wrapper.append(block)
         return Markup(serialize(wrapper))
 
@@ -95,7 +101,7 @@ class Writer:
         return tree
 
 
-def _aside(note: Note, content: etree._Element, href: Callable[[str], str]) -> etree._Element:
+def _aside(note: Note, content: etree._Element, href: Callable[[str], str], label: str) -> etree._Element:
     """A pop-up note: its number links back to the call."""
     number = str(note.number)
     aside = element(
@@ -105,7 +111,7 @@ def _aside(note: Note, content: etree._Element, href: Callable[[str], str]) -> e
             "id": note.id,
             "epub:type": "footnote",
             "role": "doc-footnote",
-            "aria-label": f"Note {number}",
+            "aria-label": label,
         },
     )
     aside.text = content.text

@@ -69,7 +69,7 @@ class EpubRenderer:
             "raise_exceptions": True,
         }
         epub.write_epub(str(target), book, options)
-        normalize_zip(target, job.modified, config.language, pub.pages)
+        normalize_zip(target, job.modified, config.language, pub.pages, job.model.strings("pages"))
         return Rendered("epub", target)
 
 

@@ -24,7 +24,9 @@ APPLE_OPTIONS_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def normalize_zip(path: Path, when: dt.datetime, language: str, pages: list[dict[str, str]]) -> None:
+def normalize_zip(
+    path: Path, when: dt.datetime, language: str, pages: list[dict[str, str]], pages_title: str
+) -> None:
     """Rewrite the EPUB so equal inputs give equal bytes: mimetype first and stored, then
     entries in a fixed order with a fixed time and mode. Adds xml:lang to the package, the
     page list to the NCX and Apple Books' display options."""
@@ -32,7 +34,9 @@ def normalize_zip(path: Path, when: dt.datetime, language: str, pages: list[dict
     with zipfile.ZipFile(path) as src:
         entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
     order = _reading_order(dict(entries))
-    entries = [(n, ncx.with_pages(d, pages, order) if n.endswith(".ncx") else d) for n, d in entries]
+    entries = [
+        (n, ncx.with_pages(d, pages, order, pages_title) if n.endswith(".ncx") else d) for n, d in entries
+    ]
     entries.append((APPLE_OPTIONS, APPLE_OPTIONS_XML))
     order = {"mimetype": 0, "META-INF/container.xml": 1, "EPUB/content.opf": 2}
     entries.sort(key=lambda e: (order.get(e[0], 3), e[0]))

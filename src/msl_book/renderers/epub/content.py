@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from lxml import etree
 
+from ...l10n import Strings
 from ...xhtml import has_class, q
 
 
-def finish(tree: etree._Element) -> None:
+def finish(tree: etree._Element, strings: Strings) -> None:
     for div in tree.iter(q("div")):
         if has_class(div, "equation") and div.get("tabindex") is None:
             number = div.find(q("span"))
@@ -22,4 +23,4 @@ def finish(tree: etree._Element) -> None:
             label = "".join(number.itertext()).strip("() ") if numbered else ""
             div.set("role", "group")
             div.set("tabindex", "0")
-            div.set("aria-label", f"Equation {label}".strip())
+            div.set("aria-label", strings("equation-label", number=label) if label else strings("equation"))

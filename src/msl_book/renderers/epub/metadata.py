@@ -52,15 +52,16 @@ def accessibility(rbook: BookModel, has_pages: bool) -> list[tuple[str, str]]:
         features += ["pageNavigation", "pageBreakMarkers", "printPageNumbers"]
     features.append("ARIA")
     modes = ["textual"] + (["visual"] if visual else [])
-    summary = (
-        "This EPUB has a navigable table of contents, headings that mark its structure, and "
-        "a logical reading order. "
-        + ("Every figure has a text description. " if described else "")
-        + ("Some images have no text description. " if visual and not described else "")
-        + ("Page numbers match the printed PDF edition. " if has_pages else "")
-        + "Text can be resized and restyled by the reading system."
-        + (" It meets WCAG 2.1 Level AA." if described or not visual else "")
-    )
+    t = rbook.strings
+    sentences = [
+        t("a11y-structure"),
+        t("a11y-described") if described else "",
+        t("a11y-undescribed") if visual and not described else "",
+        t("a11y-pages") if has_pages else "",
+        t("a11y-restyle"),
+        t("a11y-wcag") if described or not visual else "",
+    ]
+    summary = " ".join(s for s in sentences if s)
     rows = [("schema:accessMode", mode) for mode in modes]
     if not visual or described:
         rows.append(("schema:accessModeSufficient", "textual"))

@@ -20,6 +20,7 @@ def with_pages(
     ncx: bytes,
     pages: list[dict[str, str]],
     reading_order: Callable[[str], tuple[int, int]],
+    pages_title: str = "Pages",
 ) -> bytes:
     """``pages``: the page-list, each page's ``href`` (relative to the text documents) and
     ``label``, in reading order; ``reading_order`` gives a target (``text/x.xhtml#id``) its
@@ -40,16 +41,16 @@ def with_pages(
         elif meta.get("name") == "dtb:maxPageNumber":
             meta.set("content", str(max(numbers, default=0)))
     if pages:
-        _page_list(root, pages)
+        _page_list(root, pages, pages_title)
     _play_order(root, reading_order)
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def _page_list(root: etree._Element, pages: list[dict[str, str]]) -> None:
+def _page_list(root: etree._Element, pages: list[dict[str, str]], title: str) -> None:
     page_list = etree.SubElement(root, f"{{{NCX}}}pageList")
     label = etree.SubElement(etree.SubElement(page_list, f"{{{NCX}}}navLabel"), f"{{{NCX}}}text")
-    label.text = "Pages"
+    label.text = title
     for i, page in enumerate(pages, start=1):
         target = etree.SubElement(page_list, f"{{{NCX}}}pageTarget")
         target.set("id", f"pagetarget-{i}")

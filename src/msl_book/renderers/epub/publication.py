@@ -57,7 +57,12 @@ def epub_writer(model: BookModel) -> Writer:
     def image_url(rel: str) -> str | None:
         return f"../assets/{rel}" if rel in model.images else None
 
-    return Writer(Links(model, document_names(model)), image_url, inline_notes=False, finish=content.finish)
+    return Writer(
+        Links(model, document_names(model)),
+        image_url,
+        inline_notes=False,
+        finish=lambda tree: content.finish(tree, model.strings),
+    )
 
 
 def publication(

@@ -68,7 +68,7 @@ class PdfRenderer:
         html = print_html(model, job.env, meta)
         file = job.staging / self.file_name(job.name)
         pdf_id = hashlib.md5(job.identifier.encode()).hexdigest().encode()
-        openers = pdf_layout.openers_css(book.config.openers)
+        openers = pdf_layout.openers_css(book.config.openers) + model.strings.css()
         standard = self.standard
         if standard == "ua-1" and model.images_without_alt:
             # as the EPUB drops the accessibility claims an image without alt text makes false

@@ -1,0 +1,92 @@
+"""The built-in strings: the catalogues are complete and used, a language tag finds its
+catalogue, book.yaml strings: overrides them, and a book's outputs carry its language's words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from msl_book.l10n import HERE, TEMPLATE, Strings, catalogue_for, english, placeholders, shipped
+from msl_book.markdown.render import CALLOUTS
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = {"de", "fr", "es", "it", "pt", "nl", "pl", "ja", "zh_Hans", "ar"}
+# a key written out in code or templates: t("key"…), strings("key"…)
+USE = re.compile(r"""(?:\bt|strings)\(\s*["']([a-z0-9-]+)["']""")
+
+
+def _entries(path: Path) -> dict[tuple[str, str], str]:
+    with path.open("rb") as f:
+        return {(m.context, m.id): m.string for m in read_po(f) if m.id}
+
+
+def test_every_required_language_has_a_complete_catalogue() -> None:
+    assert set(shipped()) >= REQUIRED
+    template = set(_entries(TEMPLATE))
+    for name in shipped():
+        entries = _entries(HERE / f"{name}.po")
+        assert set(entries) == template, f"{name}.po: {sorted(template ^ set(entries))}"
+        for (key, source), text in entries.items():
+            assert text, f"{name}.po: {key} is not translated"
+            assert placeholders(text) == placeholders(source), f"{name}.po: {key}: {text!r}"
+
+
+def test_every_string_is_used_and_every_use_has_a_string() -> None:
+    used: set[str] = {f"callout-{kind}" for kind in CALLOUTS}
+    sources = [*(ROOT / "src/msl_book").rglob("*.py"), *(ROOT / "templates").rglob("*.j2")]
+    for path in sources:
+        used |= set(USE.findall(path.read_text("utf-8")))
+    used |= {"task-done", "task-not-done"}  # chosen by the box's state in markdown/blocks.py
+    css = Strings("en").css()  # the print stylesheet's page references
+    used |= {key for key in ("xref-page", "link-page") if english()[key].split("{")[0].rstrip() in css}
+    assert used - set(english()) == set(), "used but not in messages.pot"
+    assert set(english()) - used == set(), "in messages.pot but never used"
+
+
+@pytest.mark.parametrize(
+    ("tag", "catalogue"),
+    [
+        ("de", "de"),
+        ("de-CH", "de"),
+        ("pt-BR", "pt"),
+        ("zh", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("zh-TW", None),  # Traditional Chinese: no catalogue, English words
+        ("en-GB", None),
+        ("ar-EG", "ar"),
+        ("ja", "ja"),
+        ("tlh", None),
+    ],
+)
+def test_a_language_tag_finds_its_catalogue(tag: str, catalogue: str | None) -> None:
+    assert catalogue_for(tag) == catalogue
+
+
+def test_strings_in_a_language_with_their_placeholders_filled() -> None:
+    de, ja = Strings("de"), Strings("ja")
+    assert de("chapter-label", number=3) == "Kapitel 3"
+    assert de("contents") == "Inhalt"
+    assert ja("chapter-label", number=3) == "第3章"
+    assert Strings("en")("chapter-label", number=3) == "Chapter 3"
+    override = Strings("de", {"chapter-label": "Lektion {number}"})
+    assert override("chapter-label", number=2) == "Lektion 2"
+    assert override("contents") == "Inhalt"
+
+
+def test_dates_follow_the_locale() -> None:
+    day = dt.date(2026, 3, 4)
+    assert Strings("de").date(day) == "4. März 2026"
+    assert Strings("en-GB").date(day) == "4 March 2026"
+    assert Strings("ja").date(day) == "2026年3月4日"
+    assert Strings("fr").date(day) == "4 mars 2026"
+
+
+def test_page_reference_words_become_print_css() -> None:
+    css = Strings("de").css()
+    assert 'a.xref::after { content: " (Seite\\0000a0" target-counter(attr(href url), page) ")"; }' in css
+    assert '", S.\\0000a0" target-counter(attr(href url), page)' in css
