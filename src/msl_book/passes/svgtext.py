@@ -38,7 +38,7 @@ def run(model: BookModel, report: Report) -> None:
     svgs = sorted((rel, path) for rel, path in model.images.items() if path.suffix.lower() == ".svg")
     if not svgs:
         return
-    theme = Theme(model.book.root)
+    theme = Theme.of(model.book)
     provided = {family for family, _ in font_faces(theme)}
     covered = covered_characters(theme)
     for rel, path in svgs:
