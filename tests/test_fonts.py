@@ -206,3 +206,14 @@ def test_a_japanese_chapter_is_neither_hyphenated_nor_justified_in_both_outputs(
     assert ":lang(ja) p, :lang(ja) li, :lang(ja) dd, :lang(ja) blockquote { text-align: start; }" in css
     assert ":lang(en)" not in css
     assert 'href="../styles/generated.css"' in page
+
+
+def test_emoji_without_an_emoji_font_says_which_and_what_could_draw_them(tmp_path):
+    need(EMOJI)
+    project = make_book(tmp_path, {SECOND: "---\ntitle: Second Chapter\n---\nA party 🎉.\n"})
+    result = run_cli("build", str(project), "--format", "pdf", "--output", str(tmp_path / "out"))
+    assert result.code == 1
+    assert result.err.splitlines()[0].startswith(
+        f"{SECOND}:4: no font of the book can draw '🎉' (U+1F389 PARTY POPPER): 'Noto Color Emoji' ("
+    )
+    assert not (tmp_path / "out").exists()
