@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from msl_book.fonts import system_font
+
 from conftest import make_book, run_cli
 
 SECOND = "chapters/02-second.md"
@@ -152,8 +154,13 @@ def test_a_character_missing_from_the_fonts_fails_the_build_and_is_located(tmp_p
     assert result.code == 1
     # found before any layout, with the book's other problems, at its line
     assert result.err.splitlines() == [
-        f"{SECOND}:4: character '↯' (U+21AF DOWNWARDS ZIGZAG ARROW) is not in the book's fonts: "
-        "replace it, or add a font that has it (@font-face in styles/custom.css)",
+        f"{SECOND}:4: no font of the book can draw '↯' (U+21AF DOWNWARDS ZIGZAG ARROW): "
+        + (
+            f"'{found.family}' ({found.file}) could; "
+            if (found := system_font("↯"))
+            else "nor can any installed font; "
+        )
+        + "copy a font that can into the project and add it to book.yaml's fonts: fallback",
         "msl-book: build failed: 1 error",
     ]
     assert not (tmp_path / "out").exists()
@@ -163,7 +170,11 @@ def test_a_font_family_without_font_face_fails_the_build(tmp_path):
     project = make_book(tmp_path, {"styles/custom.css": 'p { font-family: "Helvetica Neue", sans-serif; }\n'})
     result = run_cli("build", str(project), "--format", "pdf", "--output", str(tmp_path / "out"))
     assert result.code == 1
-    assert result.err.splitlines()[0].startswith("text was set in the system font '")
+    assert result.err.splitlines() == [
+        "styles/custom.css:1: font-family names 'Helvetica Neue', which no @font-face of the stylesheets "
+        "provides: add its file to book.yaml's fonts: (the book uses no installed fonts)",
+        "msl-book: build failed: 1 error",
+    ]
 
 
 def test_css_that_weasyprint_ignores_is_a_warning_and_fatal_with_strict(tmp_path):

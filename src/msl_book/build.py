@@ -166,6 +166,7 @@ def _inputs(prepared: Prepared) -> list[Path]:
     files += prepared.model.citation_files  # bibliography files, a project's own CSL style
     if book.config.cover:
         files.append((book.root / book.config.cover).resolve())
+    files += [face.file for face in theme.fonts.faces] if theme.fonts else []  # book.yaml's fonts:
     for directory in [*theme.template_dirs, *theme.style_dirs]:
         files += [p for p in directory.rglob("*") if p.is_file()]
     return files

@@ -17,7 +17,7 @@ from jinja2 import Environment
 
 from .document import BookModel
 from .errors import BookError, Report
-from .fonts import check_characters
+from .fonts import check_characters, check_stacks
 from .loader import load_book
 from .model import Book
 from .passes import resolve
@@ -49,11 +49,12 @@ def prepare(project: Path, report: Report, stop: bool = True, language: str | No
         report.raise_if_failed()
         raise BookError(report.items)  # pragma: no cover - load_book reports why it failed
     model = resolve(book, report)
-    theme = Theme(book.root)
+    theme = Theme.of(book, report)  # book.yaml's fonts: are read here
     env = environment(theme)
     env.globals["t"] = model.strings  # the built-in strings in the book's language (l10n)
     check_templates(env, report)
     modified = modified_time(book, report)
+    check_stacks(theme, report)
     check_characters(book, theme, report)  # before any layout: at their lines, with the rest
     if stop:
         report.raise_if_failed()

@@ -42,6 +42,21 @@ class IndexConfig(Strict):
     glossary: bool = False  # every use of a glossary term is indexed under the term
 
 
+class FontsConfig(Strict):
+    """book.yaml ``fonts:``: font files of the project for each role, and the fallback list
+    tried, in order, for what a role's fonts cannot draw (fontfiles.py reads them)."""
+
+    body: list[NonEmpty] = []
+    headings: list[NonEmpty] = []
+    code: list[NonEmpty] = []
+    fallback: list[NonEmpty] = []
+
+    @field_validator("body", "headings", "code", "fallback", mode="before")
+    @classmethod
+    def _files(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 class Translation(Strict):
     """One language of ``translations:``: what differs from the source language's book.yaml."""
 
@@ -96,6 +111,7 @@ class BookConfig(Strict):
     references: Literal["chapter", "book"] = "chapter"  # a list after each chapter, or one at the back
     index: IndexConfig = IndexConfig()  # the back-of-book index (built when anything is marked)
     nocite: list[NonEmpty] = []  # keys listed without being cited; "*": every entry
+    fonts: FontsConfig | None = None  # the book's own font files (default: the theme's fonts)
     strings: dict[str, str] = {}  # built-in strings by key (l10n/messages.pot), instead of the language's
 
     # languages whose chapters are in chapters/<language>/, with the same file names

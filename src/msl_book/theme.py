@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .fontfiles import BookFonts
+    from .model import Book
 
 
 @cache
@@ -25,9 +30,19 @@ def theme_dir() -> Path:
 class Theme:
     """Looks files up in the book's directories first, then in the default theme."""
 
-    def __init__(self, project: Path):
+    def __init__(self, project: Path, fonts: BookFonts | None = None, languages: tuple[str, ...] = ()):
         self.project = project.resolve()
         self.default = theme_dir().resolve()
+        self.fonts = fonts  # book.yaml's fonts:, when it has them
+        self.languages = languages  # the book's and its chapters' languages
+
+    @classmethod
+    def of(cls, book: Book, report: object = None) -> Theme:
+        """The theme of a book: its fonts (reported to ``report``) and languages."""
+        from .fontfiles import load_fonts
+
+        languages = (getattr(book.config, "language", None), *(ch.meta.lang for ch in book.chapters))
+        return cls(book.root, load_fonts(book, report), tuple(dict.fromkeys(filter(None, languages))))  # type: ignore[arg-type]
 
     @property
     def template_dirs(self) -> list[Path]:
@@ -59,3 +74,19 @@ class Theme:
         """(relpath, file) of the stylesheets for 'pdf' or 'epub', in cascade order."""
         names = ["base.css", "print.css" if fmt == "pdf" else "epub.css", "custom.css"]
         return [(n, p) for n in names if (p := self.style(n)) is not None]
+
+    def stylesheet_texts(self, fmt: str) -> list[tuple[str, Path | None, str]]:
+        """(relpath, file, text) of the stylesheets as the outputs get them: font stacks
+        made from book.yaml's fonts:, and the generated rules (fonts:'s @font-face rules,
+        the languages' justification) before a book's custom.css. ``file`` is None for the
+        generated sheet."""
+        from .fontfiles import GENERATED, generated_css
+
+        sheets: list[tuple[str, Path | None, str]] = []
+        for rel, path in self.stylesheets(fmt):
+            text = path.read_text("utf-8")
+            sheets.append((rel, path, self.fonts.rewrite(text) if self.fonts else text))
+        if generated := generated_css(self.fonts, self.languages, fmt):
+            at = next((i for i, (rel, _, _) in enumerate(sheets) if rel == "custom.css"), len(sheets))
+            sheets.insert(at, (GENERATED, None, generated))
+        return sheets

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from lxml import etree
 
 from ..document import BookModel
 from ..errors import Report
+from ..fontfiles import quote
 from ..fonts import IGNORED_CATEGORIES, covered_characters, font_faces
 from ..theme import Theme
 
@@ -38,7 +40,7 @@ def run(model: BookModel, report: Report) -> None:
     svgs = sorted((rel, path) for rel, path in model.images.items() if path.suffix.lower() == ".svg")
     if not svgs:
         return
-    theme = Theme(model.book.root)
+    theme = Theme.of(model.book)
     provided = {family for family, _ in font_faces(theme)}
     covered = covered_characters(theme)
     for rel, path in svgs:
@@ -50,7 +52,7 @@ def run(model: BookModel, report: Report) -> None:
         texts = [el for el in root.iter(f"{SVG}text")]
         if not texts:
             continue
-        asked = _use_provided_fonts(root, provided)
+        asked = _use_provided_fonts(root, provided, theme.fonts.stack if theme.fonts else None)
         shown, line = model.image_uses.get(rel, ("", 0))
         if asked:
             fonts = ", ".join(f"'{name}'" for name in sorted(asked))
@@ -81,9 +83,16 @@ def run(model: BookModel, report: Report) -> None:
         model.print_images[rel] = etree.tostring(tree, xml_declaration=True, encoding="utf-8")
 
 
-def _use_provided_fonts(root: etree._Element, provided: set[str]) -> dict[str, str]:
+def _use_provided_fonts(
+    root: etree._Element, provided: set[str], stack: Callable[[list[str]], list[str]] | None = None
+) -> dict[str, str]:
     """Name only ``provided`` fonts in the SVG's font-family attributes, style attributes and
-    style sheets; returns the fonts it asked for that the book has not, with their stand-ins."""
+    style sheets; returns the fonts it asked for that the book has not, with their stand-ins.
+    ``stack``: book.yaml's fonts: (a theme family becomes the role's, then the fallbacks)."""
+
+    def named(family: str) -> str:
+        return ", ".join(quote(f) for f in stack([family])) if stack else f"'{family}'"
+
     asked: dict[str, str] = {}
 
     def substitute(value: str) -> str:
@@ -93,7 +102,7 @@ def _use_provided_fonts(root: etree._Element, provided: set[str]) -> dict[str, s
         used = GENERIC.get(first.lower()) or _nearest(first)
         if first.lower() not in GENERIC:
             asked[first] = used
-        return f"'{used}'"
+        return named(used)
 
     def in_css(css: str) -> str:
         return _DECLARATION.sub(lambda m: m[1] + substitute(m[2]), css)
@@ -108,7 +117,7 @@ def _use_provided_fonts(root: etree._Element, provided: set[str]) -> dict[str, s
         if el.tag == f"{SVG}style" and el.text:
             el.text = in_css(el.text)
     if root.get("font-family") is None and "font-family" not in (root.get("style") or ""):
-        root.set("font-family", f"'{SANS}'")  # instead of the machine's default font
+        root.set("font-family", named(SANS))  # instead of the machine's default font
     return asked
 
 

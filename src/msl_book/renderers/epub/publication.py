@@ -85,7 +85,7 @@ def publication(
         "config": rbook.config,
         "out": out,
         "meta": {
-            "stylesheets": [f"styles/{rel}" for rel, _ in theme.stylesheets("epub")],
+            "stylesheets": [f"styles/{rel}" for rel, _, _ in theme.stylesheet_texts("epub")],
             "cover_href": cover[0],
             "isbn": isbn,
         },
@@ -149,18 +149,22 @@ def _with_markers(
 
 
 def stylesheet_files(theme: Theme, report: Report) -> list[tuple[str, bytes]]:
-    """The EPUB stylesheets and every file their url()s point at, styles-relative."""
+    """The EPUB stylesheets and every file their url()s point at, styles-relative; the
+    font files of book.yaml's fonts: under styles/book-fonts/."""
     out: dict[str, bytes] = {}
-    for rel, path in theme.stylesheets("epub"):
-        data = path.read_bytes()
-        out[rel] = data
-        for url in _css_urls(data.decode("utf-8")):
+    for rel, path, text in theme.stylesheet_texts("epub"):
+        out[rel] = text.encode("utf-8")
+        if path is None:  # generated: its url()s are book.yaml's fonts
+            continue
+        for url in _css_urls(text):
             dep = posixpath.normpath(posixpath.join(posixpath.dirname(rel), url))
             found = None if dep.startswith("../") or "://" in url else theme.style(dep)
             if found is None:
                 report.error(f"styles/{rel}: url({url}) must name a file in the styles directory")
                 continue
             out[dep] = found.read_bytes()
+    for face in theme.fonts.faces if theme.fonts else []:
+        out[face.href] = face.file.read_bytes()
     return sorted(out.items())
 
 

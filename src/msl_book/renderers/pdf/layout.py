@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from ...errors import Report
 from ...fonts import font_faces
@@ -20,6 +19,7 @@ from ...theme import Theme
 from ...weasyprint_compat import patched
 from ...weasyprint_compat.patch import Patch
 from .fetcher import ProjectFetcher
+from .fontconfig import BookFontConfiguration
 from .logs import captured_logs, forwarded_progress, report_logs, shown
 from .pages import PageInfo, label_finisher, page_infos
 
@@ -97,16 +97,18 @@ def lay_out(
     its page rules and WeasyPrint's hooks.
     """
     fetcher = ProjectFetcher([project, theme.default], theme)
-    font_config = FontConfiguration()
+    font_config = BookFontConfiguration()  # the stylesheets' fonts and no other
     sheets = []
-    for _, path in theme.stylesheets("pdf"):
+    for rel, path, text in theme.stylesheet_texts("pdf"):
+        base = (path or project / "styles" / rel).as_uri()
         with captured_logs() as logs:  # parsing happens here: problems belong to this file
-            sheets.append(CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher))
-        report_logs(logs.records, None, project, report, source=shown(path, project, theme))
+            sheets.append(CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher))
+        source = shown(path, project, theme) if path else f"(generated) styles/{rel}"
+        report_logs(logs.records, None, project, report, source=source)
     geometry = CSS(
         string=page_geometry_css(page_size) + edition_css(edition) + extra_css, font_config=font_config
     )
-    sheets.insert(2, geometry)  # after base.css and print.css, before a book's custom.css
+    sheets.insert(2, geometry)  # after base.css and print.css, before the generated rules and custom.css
     with (
         captured_logs() as logs,
         forwarded_progress(progress),

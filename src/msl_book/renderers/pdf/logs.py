@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,6 +87,11 @@ _AT_LINE = re.compile(r" at (\d+):\d+")
 NOT_THE_BOOKS = ("Using fontTools instead of HarfBuzz-Subset",)
 # Already said at the image's line (passes/references.py), and the PDF then claims no PDF/UA.
 SAID_BEFORE = re.compile(r'Image ".*" has no required alt description')
+# The PDF's font configuration has only the book's fonts (fontconfig.py): a character none
+# of them has is drawn as a blank box. Those of the chapters were reported at their lines
+# before layout; what is left comes from a template, a stylesheet's content or a generated
+# text.
+NOTDEF = re.compile(r"\.notdef glyph rendered for Unicode string unsupported by fonts: .* \(U\+(\w+)\)$")
 
 
 def report_logs(
@@ -98,8 +104,21 @@ def report_logs(
     refused = set(fetcher.refused) if fetcher else set()
     for url in sorted(refused):
         report.error(f"refused to load {url}: a book may only use files inside its project directory", "")
+    blank: set[str] = set()
     for record in records:
         message = record.getMessage().split("\n", 1)[0]
+        if m := NOTDEF.match(message):
+            char = chr(int(m[1], 16))
+            if char not in blank:
+                blank.add(char)
+                name = unicodedata.name(char, "unnamed character")
+                report.error(
+                    f"the PDF shows a blank box for '{char}' (U+{ord(char):04X} {name}): no font of the "
+                    "book can draw it (it is in a template, a stylesheet's content or a generated text); "
+                    "add a font that has it to book.yaml's fonts: fallback",
+                    source,
+                )
+            continue
         if any(url in message for url in refused) or message.startswith(NOT_THE_BOOKS):
             continue
         if SAID_BEFORE.match(message):
