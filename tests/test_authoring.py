@@ -9,6 +9,7 @@ import pytest
 
 from msl_book import cache
 from msl_book.build import BuildOptions, build
+from msl_book.fonts import system_font
 from msl_book.renderers.pdf import layout as pdf_layout
 
 from conftest import make_book, run_cli
@@ -39,11 +40,13 @@ def test_check_reports_everything_at_once_without_layout(tmp_path, monkeypatch):
     )
     result = run_cli("check", str(project))
     assert result.code == 1
+    font = system_font("↯")  # the installed font that could draw it, if any
+    could = f"'{font.family}' ({font.file}) could" if font else "nor can any installed font"
     assert result.err.splitlines() == [
         f"{SECOND}:4: warning: heading skips a level (#### after #); use ##",
         f"{SECOND}:6: broken link: no chapter, heading or element has id 'nowhere'",
-        f"{SECOND}:6: character '↯' (U+21AF DOWNWARDS ZIGZAG ARROW) is not in the book's fonts: "
-        "replace it, or add a font that has it (@font-face in styles/custom.css)",
+        f"{SECOND}:6: no font of the book can draw '↯' (U+21AF DOWNWARDS ZIGZAG ARROW): {could}; "
+        "copy a font that can into the project and add it to book.yaml's fonts: fallback",
         f"{SECOND}:8: warning: image ../images/dot.svg has no alt text: describe it for readers who cannot see it",
         "templates/partials/titlepage.html.j2:1: template error: Expected an expression, got 'end of statement block'",
         "msl-book: check failed: 3 errors, 2 warnings",

@@ -89,20 +89,24 @@ class BookFonts:
         return "/* The fonts of book.yaml's fonts: (written by msl-book) */\n" + "\n".join(rules) + "\n"
 
     def stack(self, families: list[str]) -> list[str]:
-        """A font-family list with the theme's role families replaced by the book's and the
-        fallback families before the first generic family (or at the end)."""
+        """A font-family list with the theme's role families replaced by the book's, and the
+        fallback families right after its first family: what the first cannot draw comes
+        from the fallbacks before another role's font (Latin words in an Arabic body text
+        are not set in the code font)."""
         configured = {role for role, _ in self.roles}
         out: list[str] = []
         fallback = self.families("fallback")
-        for family in families:
+        for i, family in enumerate(families):
             role = THEME_FAMILIES.get(family)
-            if role in configured:
-                out += self.families(role)
-            elif family.lower() in GENERIC:
+            generic = family.lower() in GENERIC
+            if generic:
                 out += [*fallback, family]
                 fallback = []
-            else:
-                out.append(family)
+                continue
+            out += self.families(role) if role in configured else [family]
+            if i == 0:
+                out += fallback
+                fallback = []
         return list(dict.fromkeys(out + fallback))
 
     def rewrite(self, css: str) -> str:
@@ -287,4 +291,28 @@ def generated_css(fonts: BookFonts | None, languages: tuple[str, ...], fmt: str)
             f"{hyphenated} {{ hyphens: manual; -webkit-hyphens: manual; -epub-hyphens: manual; }}\n"
             f"{justified} {{ text-align: start; }}\n"
         )
+        if language.split("-")[0].lower() in CJK:
+            parts.append(_cjk_css(language, fmt, running_heads=language == languages[0]))
     return "".join(parts)
+
+
+CJK = {"ja", "zh", "ko"}
+_SPACED = (".chapter-label", ".box-title", ".callout-label", ".fenced-title", ".toc-label", ".cover-kicker")
+
+
+def _cjk_css(language: str, fmt: str, running_heads: bool) -> str:
+    """Chinese, Japanese and Korean: no letter-spacing (it pulls ideographs apart and
+    strands punctuation), no small capitals or upper case; in the EPUB, CSS Text's strict
+    line breaking (no line starts with 。、」 or small kana). WeasyPrint breaks lines with
+    Pango, which keeps those rules already, and does not know ``line-break``."""
+    spaced = ", ".join(f":lang({language}) {s}" for s in _SPACED)
+    css = f"/* {language}: CJK */\n{spaced} {{ letter-spacing: normal; text-transform: none; }}\n"
+    if fmt == "pdf":
+        if running_heads:  # the book's own language: its running heads too
+            for side in ("left", "right"):
+                pages = ", ".join(f"{name}:{side}" for name in ("body-start", "chapter", "back"))
+                css += (
+                    f"@page {pages} {{ @top-{side} {{ letter-spacing: normal; text-transform: none; }} }}\n"
+                )
+        return css
+    return css + f":lang({language}) {{ line-break: strict; word-break: normal; }}\n"

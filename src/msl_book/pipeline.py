@@ -52,6 +52,7 @@ def prepare(project: Path, report: Report, stop: bool = True, language: str | No
     theme = Theme.of(book, report)  # book.yaml's fonts: are read here
     env = environment(theme)
     env.globals["t"] = model.strings  # the built-in strings in the book's language (l10n)
+    env.globals["typefaces"] = theme.typefaces
     check_templates(env, report)
     modified = modified_time(book, report)
     check_stacks(theme, report)

@@ -36,6 +36,14 @@ class Theme:
         self.fonts = fonts  # book.yaml's fonts:, when it has them
         self.languages = languages  # the book's and its chapters' languages
 
+    @property
+    def typefaces(self) -> list[str]:
+        """The body and heading typefaces' names, for the colophon."""
+        if self.fonts is None:
+            return ["Charis SIL", "Inter"]
+        names = [*self.fonts.families("body"), *self.fonts.families("headings")]
+        return list(dict.fromkeys(names)) or ["Charis SIL", "Inter"]
+
     @classmethod
     def of(cls, book: Book, report: object = None) -> Theme:
         """The theme of a book: its fonts (reported to ``report``) and languages."""

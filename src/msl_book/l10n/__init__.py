@@ -106,6 +106,11 @@ class Strings:
             text = _translations(name).pgettext(key, source) if name else source
         return text.format(**values) if values else text
 
+    @property
+    def direction(self) -> str:
+        """'rtl' for a language written from right to left (Arabic, Hebrew, Persian, Urdu…)."""
+        return "rtl" if babel_locale(self.language).character_order == "right-to-left" else "ltr"
+
     def date(self, day: dt.date) -> str:
         """A date written out, as the language writes it: '4 March 2026', '4. März 2026'."""
         return format_date(day, format="long", locale=babel_locale(self.language))

@@ -14,6 +14,7 @@ from ..errors import Report
 from ..l10n import Strings
 from ..model import Book
 from . import (
+    bidi,
     bitmaps,
     citations,
     crossrefs,
@@ -45,6 +46,7 @@ PASSES: tuple[Pass, ...] = (
     glossary.run,  # the first use of each glossary term links to its definition
     crossrefs.run,  # links without text get their target's label
     index.run,  # marks for the index, sorted into its entries; the Index section, last
+    bidi.run,  # runs of text in the other direction isolated (an English name in Arabic)
 )
 
 

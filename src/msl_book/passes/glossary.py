@@ -48,8 +48,22 @@ def _patterns(terms: list[GlossaryTerm]) -> list[tuple[re.Pattern[str], Glossary
     for term in terms:
         for form in sorted(term.forms, key=len, reverse=True):
             flags = 0 if form.isupper() else re.IGNORECASE
-            patterns.append((re.compile(rf"(?<![\w-]){re.escape(form)}(?![\w-])", flags), term))
+            # a word of a script written without spaces (Chinese, Japanese, Thai) has no
+            # word boundary to look for: it is found inside the run of text
+            lead = r"(?<![\w-])" if not _unspaced(form[0]) else ""
+            trail = r"(?![\w-])" if not _unspaced(form[-1]) else ""
+            patterns.append((re.compile(rf"{lead}{re.escape(form)}{trail}", flags), term))
     return patterns
+
+
+_UNSPACED = re.compile(
+    "[\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]"
+)
+
+
+def _unspaced(char: str) -> bool:
+    """Thai, Lao, Myanmar, Khmer, kana and CJK ideographs."""
+    return bool(_UNSPACED.match(char))
 
 
 def _skip(el: etree._Element) -> bool:

@@ -40,6 +40,8 @@ class EpubRenderer:
         book.set_identifier(job.identifier)
         book.set_title(config.title)
         book.set_language(config.language)
+        if model.strings.direction == "rtl":
+            book.set_direction("rtl")  # the spine's page-progression-direction: pages turn leftwards
         metadata(book, model, page_map if pub.pages else None)
 
         name, data = pub.cover

@@ -68,7 +68,11 @@ class PdfRenderer:
         html = print_html(model, job.env, meta)
         file = job.staging / self.file_name(job.name)
         pdf_id = hashlib.md5(job.identifier.encode()).hexdigest().encode()
-        openers = pdf_layout.openers_css(book.config.openers) + model.strings.css()
+        openers = (
+            pdf_layout.openers_css(book.config.openers)
+            + pdf_layout.direction_css(model.strings.direction)
+            + model.strings.css()
+        )
         standard = self.standard
         if standard == "ua-1" and model.images_without_alt:
             # as the EPUB drops the accessibility claims an image without alt text makes false
@@ -87,6 +91,8 @@ class PdfRenderer:
             pdf_id,
             openers,
             sides_follow_folios=book.config.openers == "any",
+            cover_label=model.strings("cover"),
+            direction=model.strings.direction,
         )
 
         def lay_out(html: str, target: Path, final: bool) -> pdf_layout.PrintLayout:
@@ -101,11 +107,14 @@ class PdfRenderer:
                     report,
                     say,
                     extra_css=openers,
+                    cover_label=settings.cover_label,
                 )
                 report.raise_if_failed()
                 if final:
                     say(f"Writing {file.name}")
-                    pdf_layout.write_pdf(layout, target, standard, pdf_id, report)
+                    pdf_layout.write_pdf(
+                        layout, target, standard, pdf_id, report, direction=settings.direction
+                    )
             return layout
 
         if model.index is None:

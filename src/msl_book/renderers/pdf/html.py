@@ -20,6 +20,7 @@ from ...citations.printed import print_form
 from ...document import BookModel
 from ...links import Links
 from ...model import Book
+from ...passes.bidi import isolate_print
 from ...paths import IMAGE_TYPES
 from ...templating import render_document
 from ...xhtml import q, serialize_document
@@ -45,6 +46,7 @@ def _finish(tree: etree._Element) -> None:
     without what only the EPUB uses."""
     draw_math(tree)
     print_form(tree)
+    isolate_print(tree)
     for ol in tree.iter(q("ol")):
         # WeasyPrint ignores <ol start>: a list interrupted by other blocks restarted at 1
         start = ol.get("start", "")

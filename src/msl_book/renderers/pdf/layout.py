@@ -74,6 +74,19 @@ def openers_css(openers: str) -> str:
     )
 
 
+def direction_css(direction: str) -> str:
+    """A right-to-left book's spreads: its rectos are left-hand pages (WeasyPrint follows
+    the root's direction for :left and :right), so the running heads change sides: the
+    book's title on the versos, now right-hand pages, and the chapter's on the rectos.
+    Margins and folios stay where they are: the outer edge of a left-hand page is its left."""
+    if direction != "rtl":
+        return ""
+    return (
+        "@page body-start:left, chapter:left, back:left { @top-left { content: string(chapter); } }\n"
+        "@page body-start:right, chapter:right, back:right { @top-right { content: string(booktitle); } }\n"
+    )
+
+
 def edition_css(edition: str) -> str:
     if edition != "print":
         return ""
@@ -90,6 +103,7 @@ def lay_out(
     progress: Callable[[str], None] | None = None,
     extra_css: str = "",
     patches: Sequence[Patch] = (),
+    cover_label: str = "Cover",
 ) -> PrintLayout:
     """Lay the print HTML out once; problems WeasyPrint logs become diagnostics.
 
@@ -121,18 +135,24 @@ def lay_out(
             presentational_hints=True,
         )
     report_logs(logs.records, fetcher, project, report)
-    return PrintLayout(document=document, pages=page_infos(document))
+    return PrintLayout(document=document, pages=page_infos(document, cover=cover_label))
 
 
 def write_pdf(
-    layout: PrintLayout, target: Path, standard: str, identifier: bytes, report: Report, labels: bool = True
+    layout: PrintLayout,
+    target: Path,
+    standard: str,
+    identifier: bytes,
+    report: Report,
+    labels: bool = True,
+    direction: str = "ltr",
 ) -> None:
     """Write the laid-out document as tagged PDF with page labels matching the folios."""
     variant = VARIANTS[standard]
     options: dict[str, object] = {"pdf_identifier": identifier, "pdf_tags": True}
     if variant:
         options["pdf_variant"] = variant
-    finisher = label_finisher(layout.pages) if labels else None
+    finisher = label_finisher(layout.pages, direction) if labels else None
     with captured_logs() as logs, patched():
         layout.document.write_pdf(target=str(target), finisher=finisher, **options)
     layout.fonts = {font.family for font in layout.document.fonts.values()}

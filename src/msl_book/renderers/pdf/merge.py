@@ -123,7 +123,11 @@ def _join_ids(ids: dict[str, object], part: int, found: list[tuple[str, pikepdf.
 
 
 def merge(
-    files: list[Path], owned: list[set[str]], label_ranges: list[tuple[int, str, object]], target: Path
+    files: list[Path],
+    owned: list[set[str]],
+    label_ranges: list[tuple[int, str, object]],
+    target: Path,
+    direction: str = "ltr",
 ) -> None:
     """Join ``files`` in order; ``owned[i]`` are the anchors laid out in ``files[i]``."""
     out = pikepdf.open(files[0])
@@ -184,6 +188,10 @@ def merge(
         label = Dictionary(P=String(value)) if style == "P" else Dictionary(S=Name("/" + style), St=value)
         nums_labels += [index, label]
     out.Root.PageLabels = Dictionary(Nums=Array(nums_labels))
+    if direction == "rtl":  # viewers show the spreads right to left
+        if "/ViewerPreferences" not in out.Root:
+            out.Root.ViewerPreferences = Dictionary()
+        out.Root.ViewerPreferences.Direction = Name.R2L
     # Saved to memory first: when QPDF itself meets a full disk, it can abort the process
     # instead of raising; Python's own write raises an OSError that says so.
     buffer = io.BytesIO()

@@ -42,7 +42,7 @@ def page_label_ranges(pages: list[PageInfo]) -> list[tuple[int, str, object]]:
     return ranges
 
 
-def label_finisher(pages: list[PageInfo]) -> Callable[[object, pydyf.PDF], None]:
+def label_finisher(pages: list[PageInfo], direction: str = "ltr") -> Callable[[object, pydyf.PDF], None]:
     nums: list[object] = []
     for index, style, value in page_label_ranges(pages):
         if style == "P":
@@ -52,6 +52,10 @@ def label_finisher(pages: list[PageInfo]) -> Callable[[object, pydyf.PDF], None]
 
     def finisher(document: object, pdf: pydyf.PDF) -> None:
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
+        if direction == "rtl":  # viewers show the spreads right to left
+            preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+            preferences["Direction"] = "/R2L"
+            pdf.catalog["ViewerPreferences"] = preferences
 
     return finisher
 
@@ -79,7 +83,7 @@ def _roman(n: int) -> str:
     return out
 
 
-def page_infos(document: object, first_number: int | None = None) -> list[PageInfo]:
+def page_infos(document: object, first_number: int | None = None, cover: str = "Cover") -> list[PageInfo]:
     """Label every page the way print.css numbers it (cover, roman front matter, arabic
     body) and find where its content starts, for the EPUB's page markers. A part of the
     body (``first_number`` given) is body throughout."""
@@ -93,7 +97,7 @@ def page_infos(document: object, first_number: int | None = None) -> list[PageIn
         if body_start is None and name == "body-start":
             body_start = i
         if i == 0 and name == "cover":
-            kind, label = "cover", "Cover"
+            kind, label = "cover", cover
         elif body_start is None:
             kind, label = "front", _roman(i + 1)
         else:

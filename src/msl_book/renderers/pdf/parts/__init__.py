@@ -92,7 +92,9 @@ def render(
         say(f"Joining {len(pieces)} parts")
         layout = pdf_layout.PrintLayout(document=None, pages=pages)
         layout.fonts = set().union(*(result.fonts for result in runner.results))
-        layout.written = _join(files, [p.ids for p in pieces], page_label_ranges(pages), target, tmp)
+        layout.written = _join(
+            files, [p.ids for p in pieces], page_label_ranges(pages), target, tmp, settings.direction
+        )
         joining = True
         return layout
     finally:
@@ -106,6 +108,7 @@ def _join(
     ranges: list[tuple[int, str, object]],
     target: Path,
     tmp: Path,
+    direction: str,
 ) -> Callable[[], None]:
     """Join the parts in another process, so the EPUB can be packaged meanwhile; returns the
     function that waits for the PDF."""
@@ -114,7 +117,7 @@ def _join(
 
     def join() -> None:
         try:
-            merge.merge(files, [set(ids) for ids in owned], ranges, target)
+            merge.merge(files, [set(ids) for ids in owned], ranges, target, direction)
             send.send(("joined",))
         except BaseException as exc:
             report_failure(send, exc)

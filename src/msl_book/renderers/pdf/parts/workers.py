@@ -42,6 +42,8 @@ class Settings:
     identifier: bytes
     extra_css: str = ""  # the book's own page rules (openers)
     sides_follow_folios: bool = False  # openers: any, so a part may start on a left page
+    cover_label: str = "Cover"  # the first page's label, in the book's language
+    direction: str = "ltr"  # rtl: the PDF's spreads read right to left
 
 
 @dataclass
@@ -230,7 +232,7 @@ def work(
         css += settings.extra_css
         state.sides_follow_folios = settings.sides_follow_folios
         if settings.sides_follow_folios and state.first_number is not None and state.first_number % 2 == 0:
-            css += "html { break-before: left; }\n"  # an even folio is a left-hand page
+            css += "html { break-before: verso; }\n"  # an even folio is a verso (left-hand in LTR)
         layout = pdf_layout.lay_out(
             html,
             settings.project,
@@ -240,11 +242,12 @@ def work(
             report,
             extra_css=css,
             patches=[part_patch(state)],
+            cover_label=settings.cover_label,
         )
         if layout.document.pages and layout.document.pages[-1]._page_box.page_type.name == PART_END:
             del layout.document.pages[-1]  # the page of the part's end marker, after any blank verso
         # numbered from the first folio the part has now (a kept part took its real one)
-        layout.pages = page_infos(layout.document, state.first_number)
+        layout.pages = page_infos(layout.document, state.first_number, settings.cover_label)
         final = final or (keep and state.exchanged and not state.wrong_side)  # with the real numbers
         conn.send(("laid-out", layout.pages, anchor_pages(layout), report.items, final))
         if final and not report.errors:
