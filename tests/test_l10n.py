@@ -90,3 +90,19 @@ def test_page_reference_words_become_print_css() -> None:
     css = Strings("de").css()
     assert 'a.xref::after { content: " (Seite\\0000a0" target-counter(attr(href url), page) ")"; }' in css
     assert '", S.\\0000a0" target-counter(attr(href url), page)' in css
+
+
+def test_overrides_are_checked_at_their_book_yaml_line(tmp_path):
+    from conftest import make_book, run_cli
+
+    project = make_book(tmp_path, {})
+    with (project / "book.yaml").open("a", encoding="utf-8") as f:
+        start = sum(1 for _ in (project / "book.yaml").open(encoding="utf-8")) + 1
+        f.write('strings:\n  chapter-label: "Lesson"\n  contnets: "Inhalt"\n')
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        f"book.yaml:{start}: 'strings' chapter-label: must use the same placeholders as "
+        "'Chapter {number}' ({number}); contnets: no built-in string is called 'contnets' "
+        "(did you mean 'contents'?)"
+    )

@@ -282,3 +282,15 @@ def test_runs_of_the_other_direction_are_isolated(tmp_path):
     tree = parse_fragment('<p>a <span dir="rtl">שלום</span> b</p>')
     isolate_print(tree)
     assert "\u2067שלום\u2069" in serialize(tree)
+
+
+def test_glossary_terms_are_found_in_japanese_text():
+    """No spaces between words: 'インサイト' inside a run of kana, and 'KOL' right after は."""
+    from msl_book.errors import Report
+    from msl_book.pipeline import prepare
+    from msl_book.xhtml import serialize
+
+    model = prepare(FIXTURES / "lang-ja", Report(), stop=False).model
+    first = serialize(next(s for s in model.authored if s.id == "yakuwari").body.root)
+    assert re.search(r'社内では<a class="glossref" href="#term-kol"[^>]*>KOL</a>（', first)
+    assert re.search(r'<a class="glossref" href="#term-insight"[^>]*>インサイト</a>', first)

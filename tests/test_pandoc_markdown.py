@@ -588,3 +588,31 @@ def test_raw_attribute_blocks_are_html_made_safe_and_other_formats_are_left_out(
         line.startswith(f"{SECOND}:4: <script> is not allowed")
         for line in run_cli("check", str(bad)).err.splitlines()
     ), run_cli("check", str(bad)).err
+
+
+def _body(tmp_path, text: str) -> str:
+    from msl_book.errors import Report
+    from msl_book.pipeline import prepare
+    from msl_book.xhtml import serialize
+
+    project = make_book(tmp_path, {"chapters/02-second.md": "---\ntitle: Second\n---\n" + text})
+    report = Report()
+    model = prepare(project, report, stop=False).model
+    assert report.errors == []
+    return serialize(next(s for s in model.sections if s.title == "Second").body.root)
+
+
+def test_a_figures_caption_keeps_its_links_and_emphasis(tmp_path):
+    body = _body(
+        tmp_path,
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\nTable: Rows {#tbl-rows}\n\n"
+        "![Where a request goes: *see* the rows of [](#tbl-rows).](../images/dot.svg){#fig-route}\n",
+    )
+    caption = re.search(r"<figcaption>.*?</figcaption>", body, re.S)[0]
+    assert '<em>see</em> the rows of <a href="#tbl-rows" class="xref">Table 2.1</a>.' in caption
+    assert 'alt="Where a request goes: see the rows of ."' in body  # alt text stays plain text
+
+
+def test_a_size_on_the_line_before_a_figure_is_the_images(tmp_path):
+    body = _body(tmp_path, "{#fig-small width=40%}\n![A dot](../images/dot.svg)\n")
+    assert re.search(r'<figure class="figure" id="fig-small"><img [^>]*style="width: 40%"', body), body

@@ -103,6 +103,7 @@ def attributes_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.push("pandoc_attrs", _inline_rule)
     md.block.ruler.before("fence", "pandoc_attrs_block", _block_rule)
     md.core.ruler.after("block", "pandoc_attrs_block", _resolve_block_attrs)
+    md.core.ruler.after("inline", "pandoc_figure_size", _sizes_to_figure_images)
     md.core.ruler.after("block", "pandoc_heading_attrs", _heading_attrs)
 
 
@@ -210,6 +211,33 @@ def _resolve_block_attrs(state: StateCore) -> None:
             else:
                 add(following, dict(tokens[i].attrs))
         tokens.pop(i)
+
+
+def _sizes_to_figure_images(state: StateCore) -> None:
+    """``{#fig-x width=70%}`` on the line before an image alone in its paragraph: the size
+    is the image's (the id names the figure)."""
+    tokens = state.tokens
+    for at, para in enumerate(tokens[:-1]):
+        inline = tokens[at + 1]
+        if (
+            para.type != "paragraph_open"
+            or inline.type != "inline"
+            or not ({"width", "height"} & para.attrs.keys())
+        ):
+            continue
+        children = [
+            c
+            for c in inline.children or []
+            if c.type != "softbreak" and (c.type == "image" or c.content.strip())
+        ]
+        if len(children) != 1 or children[0].type != "image":
+            continue
+        image = children[0]
+        for name in ("width", "height"):
+            if name in para.attrs and name not in image.attrs:
+                image.attrs[name] = para.attrs.pop(name)
+                image.meta.setdefault("written", set()).add(name)  # checked as written on it
+                para.meta.get("written", set()).discard(name)
 
 
 def _heading_attrs(state: StateCore) -> None:

@@ -112,6 +112,9 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     tok.attrSet("alt", tok.meta.get("alt", description))
     if description and not tok.attrGet("title"):
         tok.attrSet("data-caption", description)
+        rich = self.renderInline(tok.children or [], options, env)
+        if rich != escapeHtml(description):  # links, emphasis, citations: the caption keeps them
+            tok.attrSet("data-caption-html", rich)
     return self.renderToken(tokens, idx, options, env)
 
 

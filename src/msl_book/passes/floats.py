@@ -51,10 +51,14 @@ def number(model: BookModel, section: Section) -> None:
     for fragment in section.fragments():
         for img in fragment.root.iter(q("img")):
             img.attrib.pop("data-caption", None)
+            for child in list(img):  # a description's markup, when the image is no figure
+                img.remove(child)
 
 
 def _figure(model: BookModel, p: etree._Element, img: etree._Element, label: str) -> None:
-    caption = img.attrib.pop("title", "") or img.attrib.pop("data-caption", "")
+    title = img.attrib.pop("title", "")
+    caption = title or img.attrib.pop("data-caption", "")
+    markup = img.find(q("span")) if not title else None  # the description with its links (trees)
     fig = element("figure", {"class": "figure"})
     if p.get("id"):
         fig.set("id", p.get("id"))
@@ -67,8 +71,15 @@ def _figure(model: BookModel, p: etree._Element, img: etree._Element, label: str
     cap = element("figcaption")
     num = element("span", {"class": "label"}, label)
     cap.append(num)
-    if caption:
+    if markup is not None:
+        img.remove(markup)
+        num.tail = " " + (markup.text or "")
+        for child in list(markup):
+            cap.append(child)
+    elif caption:
         num.tail = " " + caption
+    for child in list(img):
+        img.remove(child)
     fig.append(cap)
     p.getparent().replace(p, fig)
     _label_target(model, fig, Kind.FIGURE, label)

@@ -50,8 +50,9 @@ def _patterns(terms: list[GlossaryTerm]) -> list[tuple[re.Pattern[str], Glossary
             flags = 0 if form.isupper() else re.IGNORECASE
             # a word of a script written without spaces (Chinese, Japanese, Thai) has no
             # word boundary to look for: it is found inside the run of text
-            lead = r"(?<![\w-])" if not _unspaced(form[0]) else ""
-            trail = r"(?![\w-])" if not _unspaced(form[-1]) else ""
+            # and a Latin word ends where Japanese text begins ("社内ではKOLと")
+            lead = rf"(?<!(?!{_UNSPACED.pattern})[\w-])" if not _unspaced(form[0]) else ""
+            trail = rf"(?!(?!{_UNSPACED.pattern})[\w-])" if not _unspaced(form[-1]) else ""
             patterns.append((re.compile(rf"{lead}{re.escape(form)}{trail}", flags), term))
     return patterns
 

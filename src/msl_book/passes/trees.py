@@ -32,7 +32,9 @@ def build(model: BookModel, section: Section, report: Report) -> None:
     def frag(parsed: ParsedText) -> Fragment:
         html = md.render(parsed, ch.id, model.strings)
         try:
-            return Fragment(parse_fragment(html), ch.id)
+            root = parse_fragment(html)
+            _caption_markup(root)
+            return Fragment(root, ch.id)
         except etree.XMLSyntaxError as exc:
             # raw HTML that does not nest: reported at its line by the scan, when it could be
             if not any(d.path == ch.path for d in report.errors):
@@ -85,3 +87,21 @@ def _take_notes(body: Fragment) -> list[Note]:
             )
         block.getparent().remove(block)
     return notes
+
+
+CAPTION_MARKUP = "caption-markup"
+
+
+def _caption_markup(root: etree._Element) -> None:
+    """An image's description with markup (``![See [](#tbl-x).](x.svg)``) becomes elements
+    inside the image, so that the passes after this one check and fill its links and
+    citations; the floats pass makes it the figure's caption (or drops it)."""
+    for img in root.iter(q("img")):
+        rich = img.attrib.pop("data-caption-html", None)
+        if rich is None:
+            continue
+        holder = parse_fragment(rich)
+        holder.tag = q("span")
+        holder.attrib.clear()
+        holder.set("class", CAPTION_MARKUP)
+        img.append(holder)
