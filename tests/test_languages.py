@@ -149,6 +149,18 @@ def test_japanese_book_in_japanese_with_its_font_embedded(japanese):
     chapter = next(v for k, v in epub.items() if "ruby" in v)
     assert "<ruby>医薬<rt>いやく</rt></ruby>" in chapter  # ruby kept as the author wrote it
     assert english_left("\n".join(epub.values())) == []
+    # the EPUB's font is cut down to the book's characters: 16 MB whole, under 1 MB here
+    from fontTools.ttLib import TTFont
+
+    with zipfile.ZipFile(japanese["epub"]) as z:
+        name = next(n for n in z.namelist() if n.endswith("NotoSansCJKjp-Regular.otf"))
+        data = z.read(name)
+    assert len(data) < 1_000_000
+    import io
+
+    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    assert all(ord(c) in cmap for c in "目次学習目標医薬MSL（）。")
+    assert ord("鬱") not in cmap  # in the font, not in the book
     css = zipfile.ZipFile(japanese["epub"]).read("EPUB/styles/generated.css").decode()
     assert ":lang(ja) { line-break: strict; word-break: normal; }" in css
     assert ":lang(ja) .chapter-label" in css  # no letter-spacing between ideographs

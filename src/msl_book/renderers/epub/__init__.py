@@ -19,6 +19,7 @@ from ...model import isbn
 from ...pagemap import PageMap
 from ..base import Job, Rendered
 from .archive import normalize_zip
+from .fontsubset import subset_book_fonts
 from .metadata import metadata
 from .publication import document_names, publication
 
@@ -49,7 +50,8 @@ class EpubRenderer:
         image.content = data
         image.properties = ["cover-image"]
         book.add_item(image)
-        for i, (name, data) in enumerate(pub.styles):
+        styles = subset_book_fonts(pub.styles, job.theme.fonts, pub.documents)
+        for i, (name, data) in enumerate(styles):
             book.add_item(epub.EpubItem(f"style-{i}", f"styles/{name}", media_type(name), data))
         for i, (name, path) in enumerate(pub.images):
             data = model.image_data.get(name.removeprefix("assets/")) or path.read_bytes()
