@@ -55,10 +55,13 @@ def renderers(options: BuildOptions, book: Book) -> list[Renderer]:
     """The renderers of the requested outputs, PDFs first: the EPUB follows their pages."""
     chosen: list[Renderer] = []
     if "pdf" in options.formats:
-        from .renderers.pdf import PdfRenderer
+        from .renderers.pdf import PdfRenderer, PrintRenderer
 
         standard = options.pdf_standard or book.config.pdf_standard
-        chosen += [PdfRenderer(edition, standard) for edition in options.editions]
+        # one layout: the print edition is the screen edition's pages with bleed and marks
+        chosen.append(PdfRenderer("screen", standard, publish="screen" in options.editions))
+        if "print" in options.editions:
+            chosen.append(PrintRenderer())
     if "epub" in options.formats:
         from .renderers.epub import EpubRenderer
 
@@ -143,6 +146,7 @@ def _render(
                 for renderer in renderers(options, prepared.book):
                     result = renderer.render(job, page_map)
                     rendered.append(result)
+                    job.done.append(result)
                     report.raise_if_failed()
                     page_map = page_map or result.page_map
             for result in rendered:
@@ -151,10 +155,11 @@ def _render(
             for result in rendered:
                 with contextlib.suppress(Exception):
                     result.wait()  # a failed build still waits for its joins, before the files go
-        moved = outputs.publish([r.file for r in rendered], out_dir)
+        published = [r for r in rendered if r.publish]
+        moved = outputs.publish([r.file for r in published], out_dir)
     final = [
         Output(r.format, path, path.stat().st_size, r.pages, r.edition)
-        for r, path in zip(rendered, moved, strict=True)
+        for r, path in zip(published, moved, strict=True)
     ]
     return BuildResult(final, report.warnings)
 

@@ -32,6 +32,7 @@ class Job:
     staging: Path  # where outputs are written before they are moved into place
     report: Report
     say: Progress
+    done: list[Rendered] = field(default_factory=list)  # this edition's outputs so far, in order
 
     @property
     def model(self) -> BookModel:
@@ -71,6 +72,7 @@ class Rendered:
     edition: str | None = None
     page_map: PageMap | None = None
     wait: Callable[[], None] = field(default=lambda: None, repr=False)  # returns once the file is complete
+    publish: bool = True  # False: only made for the outputs after it (a print edition's screen layout)
 
 
 class Renderer(Protocol):

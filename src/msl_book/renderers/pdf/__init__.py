@@ -22,14 +22,32 @@ from . import layout as pdf_layout
 from . import parts
 from .html import print_html, print_meta
 from .pages import PageInfo
+from .printed import derive
 
 LayOut = Callable[[str, Path, bool], "pdf_layout.PrintLayout"]  # html, target, final -> layout
 
 
 @dataclass(frozen=True)
+class PrintRenderer:
+    """The print edition: the screen edition's file with bleed and crop marks (printed.py),
+    so the book is laid out once for both."""
+
+    edition: str = "print"
+
+    def render(self, job: Job, page_map: PageMap | None) -> Rendered:
+        screen = next(r for r in job.done if r.format == "pdf" and r.edition == "screen")
+        screen.wait()  # a long book's parts are joined in another process
+        file = job.staging / f"{job.name}-print.pdf"
+        job.say(f"Writing {file.name}")
+        derive(screen.file, file, full_bleed={0})  # the first page is the cover, typeset or an image
+        return Rendered("pdf", file, screen.pages, self.edition, screen.page_map)
+
+
+@dataclass(frozen=True)
 class PdfRenderer:
-    edition: str  # screen | print
+    edition: str  # screen (a print edition is made from it)
     standard: str  # ua-1 | a-3u | none
+    publish: bool = True  # False: laid out only for the print edition
 
     def file_name(self, name: str) -> str:
         return f"{name}.pdf" if self.edition == "screen" else f"{name}-{self.edition}.pdf"
@@ -135,7 +153,7 @@ class PdfRenderer:
             if p.block and p.kind != "cover" and not p.blank
         ]
         page_map = PageMap(markers, page_source(book), anchors_of(layout.pages))
-        return Rendered("pdf", file, len(layout.pages), self.edition, page_map, layout.written)
+        return Rendered("pdf", file, len(layout.pages), self.edition, page_map, layout.written, self.publish)
 
 
 def _marks_pages(marks: list[Mark], pages: list[PageInfo]) -> dict[str, tuple[int, str]]:
