@@ -87,9 +87,25 @@ def test_dates_follow_the_locale() -> None:
 
 
 def test_page_reference_words_become_print_css() -> None:
-    css = Strings("de").css()
-    assert 'a.xref::after { content: " (Seite\\0000a0" target-counter(attr(href url), page) ")"; }' in css
-    assert '", S.\\0000a0" target-counter(attr(href url), page)' in css
+    import tinycss2
+
+    def strings(language: str) -> list[list[str]]:
+        rules = [r for r in tinycss2.parse_stylesheet(Strings(language).css()) if r.type == "qualified-rule"]
+        return [[t.value for t in r.content if t.type == "string"] for r in rules]
+
+    # the space before the number is a no-break space; the words are the language's
+    assert strings("de") == [[" (Seite\u00a0", ")"], [", S.\u00a0"]]
+    assert strings("ar") == [[" (صفحة\u00a0", ")"], ["، ص\u00a0"]]  # the space after '،' is kept
+    assert strings("ja") == [["（", "ページ）"], ["、", "ページ"]]
+    quoted = Strings("en", {"xref-page": ' ("p\\" {page})'}).css()
+    assert strings_of(quoted) == [[' ("p\\"\u00a0', ")"]]
+
+
+def strings_of(css: str) -> list[list[str]]:
+    import tinycss2
+
+    rules = [r for r in tinycss2.parse_stylesheet(css) if r.type == "qualified-rule"]
+    return [[t.value for t in r.content if t.type == "string"] for r in rules][:1]
 
 
 def test_overrides_are_checked_at_their_book_yaml_line(tmp_path):
@@ -106,3 +122,15 @@ def test_overrides_are_checked_at_their_book_yaml_line(tmp_path):
         "'Chapter {number}' ({number}); contnets: no built-in string is called 'contnets' "
         "(did you mean 'contents'?)"
     )
+
+
+def test_a_bad_book_yaml_in_a_book_with_an_index_is_reported_not_a_traceback(tmp_path):
+    from conftest import make_book, run_cli
+
+    project = make_book(tmp_path, {"chapters/02-second.md": "---\ntitle: Second\n---\nA [term]{.index}.\n"})
+    with (project / "book.yaml").open("a", encoding="utf-8") as f:
+        f.write('strings:\n  chapter-label: "Kap"\n')
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert "'strings' chapter-label: must use the same placeholders" in result.err
+    assert "Traceback" not in result.err

@@ -306,3 +306,42 @@ def test_glossary_terms_are_found_in_japanese_text():
     first = serialize(next(s for s in model.authored if s.id == "yakuwari").body.root)
     assert re.search(r'社内では<a class="glossref" href="#term-kol"[^>]*>KOL</a>（', first)
     assert re.search(r'<a class="glossref" href="#term-insight"[^>]*>インサイト</a>', first)
+
+
+def test_a_latin_name_with_digits_stays_one_run_in_arabic():
+    from msl_book.passes.bidi import RUNS, _isolate
+    from msl_book.xhtml import parse_fragment, serialize
+
+    tree = parse_fragment("<p>المركب ZX-204 جديد، و COVID-19 أيضًا</p>")
+    _isolate(tree, RUNS["rtl"], "ltr", "rtl")
+    html = serialize(tree)
+    assert '<span dir="ltr">ZX-204</span>' in html and '<span dir="ltr">COVID-19</span>' in html
+
+
+def test_a_translation_does_not_take_the_source_languages_overrides():
+    from msl_book.schema import BookConfig
+
+    config = BookConfig(
+        title="T",
+        authors=["A"],
+        language="en",
+        strings={"contents": "Table of Contents"},
+        translations={"de": {"strings": {"cover": "Titelbild"}}},
+    )
+    assert config.edition("de").strings == {"cover": "Titelbild"}
+
+
+def test_warning_callouts_keep_their_colour_with_logical_borders(tmp_path):
+    """WeasyPrint weighs a physical property against its logical twin regardless of source
+    order: the theme's coloured borders are logical too, or the warning box turns teal."""
+    from weasyprint import CSS, HTML
+
+    from msl_book.theme import Theme
+
+    sheets = [CSS(filename=str(path)) for _, path in Theme(FIXTURES / "minimal").stylesheets("pdf")]
+    html = '<div class="callout callout-warning"><p>x</p></div><div class="callout"><p>y</p></div>'
+    for direction, side in (("ltr", "left"), ("rtl", "right")):
+        page = HTML(string=f'<html dir="{direction}"><body>{html}</body></html>').render(stylesheets=sheets)
+        boxes = [b for b in page.pages[0]._page_box.descendants() if b.element_tag == "div"]
+        colours = [tuple(round(c * 255) for c in b.style[f"border_{side}_color"][:3]) for b in boxes]
+        assert colours == [(199, 132, 26), (15, 94, 107)], direction

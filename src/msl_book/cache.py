@@ -56,6 +56,7 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     package = Path(__file__).parent
     code = [*package.rglob("*.py"), *package.rglob("*.lua"), *package.rglob("*.csl")]  # the styles it ships
+    code += [*package.rglob("*.po"), *package.rglob("*.pot")]  # the built-in strings' catalogues
     for path in sorted(code):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())

@@ -83,8 +83,8 @@ class BookFonts:
             # without a range, Pango sets the digits and spaces next to an emoji in it.
             only = f" unicode-range: {emoji_range(f.file)};" if f.colour else ""
             rules.append(
-                f'@font-face {{ font-family: "{f.family}"; font-style: {f.style}; font-weight: {f.weight}; '
-                f'src: url("{src}") format("{f.format}");{only} }}'
+                f"@font-face {{ font-family: {quote(f.family)}; font-style: {f.style}; "
+                f'font-weight: {f.weight}; src: url("{src}") format("{f.format}");{only} }}'
             )
         return "/* The fonts of book.yaml's fonts: (written by msl-book) */\n" + "\n".join(rules) + "\n"
 

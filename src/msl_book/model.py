@@ -61,9 +61,7 @@ class Book:
     def output_name(self) -> str:
         """The outputs' file name without extension; with translations, the language's
         tag after it (``handbook.de``)."""
-        name = self.config.output or slugify(self.config.title)
-        if name == "section" and not self.config.output:  # a title with no Latin letters
-            name = slugify(self.config.document_code) if self.config.document_code else "book"
+        name = self.config.base_name()
         return f"{name}.{self.config.language}" if self.config.translations else name
 
 

@@ -138,10 +138,20 @@ class BookConfig(Strict):
             raise ValueError(f"{info.data['language']!r} is the book's own language (language:)")
         return value
 
-    def edition(self, language: str) -> BookConfig:
-        """The book.yaml of the ``language`` translation."""
+    def base_name(self) -> str:
+        """The outputs' file name without extension: ``output``, else the title's words, else
+        (a title without Latin letters) the document code, else "book"."""
         from .model import slugify
 
+        if self.output:
+            return self.output
+        name = slugify(self.title)
+        if name == "section":  # what slugify makes of a title with no Latin letter
+            name = slugify(self.document_code) if self.document_code else "book"
+        return name
+
+    def edition(self, language: str) -> BookConfig:
+        """The book.yaml of the ``language`` translation."""
         tr = self.translations[language]
         seed = f"{self.identifier}|{language}"
         identifier = tr.identifier or (self.identifier and f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}")
@@ -152,8 +162,8 @@ class BookConfig(Strict):
                 "subtitle": tr.subtitle if tr.title or tr.subtitle else self.subtitle,
                 "description": tr.description or self.description,
                 "identifier": identifier,
-                "strings": {**self.strings, **tr.strings},
-                "output": self.output or slugify(self.title),  # every edition: the same name
+                "strings": dict(tr.strings),  # the source's overrides are in the source's language
+                "output": self.base_name(),  # every edition: the same name
             }
         )
 

@@ -9,6 +9,7 @@ Differences are warnings (errors with ``--strict``): a translation in progress s
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from .document import BookModel, Kind
@@ -20,6 +21,14 @@ NOUNS = {Kind.FIGURE: "figure", Kind.TABLE: "table"}
 
 def compare(source: BookModel, translation: BookModel, report: Report) -> None:
     lang = translation.config.language
+    root = translation.book.root
+    used = {ch.file.resolve() for ch in translation.book.chapters}
+    for extra in sorted((root / "chapters" / lang).rglob("*.md")):
+        if extra.resolve() not in used:
+            report.warning(
+                f"not part of the {lang!r} edition: no chapter of book.yaml has this file name",
+                extra.relative_to(root).as_posix(),
+            )
     theirs = {s.id: s for s in translation.authored}
     for section in source.authored:
         other = theirs.get(section.id)
@@ -50,7 +59,7 @@ def _ids(model: BookModel, chapter: str, text: str) -> dict[str, str]:
     return {
         t.id: t.kind.value
         for t in model.targets.values()
-        if t.chapter == chapter and t.kind in COMPARED and f"#{t.id}" in text
+        if t.chapter == chapter and t.kind in COMPARED and re.search(rf"#{re.escape(t.id)}(?![\w:.-])", text)
     }
 
 

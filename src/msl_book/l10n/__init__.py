@@ -44,11 +44,13 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+@cache
 def shipped() -> list[str]:
     """The languages with a catalogue, as file names: 'de', 'zh_Hans'."""
     return sorted(p.stem for p in HERE.glob("*.po"))
 
 
+@cache
 def catalogue_for(tag: str) -> str | None:
     """The shipped catalogue for a BCP 47 tag: 'de-CH' -> 'de', 'zh-CN' -> 'zh_Hans',
     'pt-BR' -> 'pt'; 'en…' and languages without one -> None (English)."""
@@ -70,6 +72,7 @@ def catalogue_for(tag: str) -> str | None:
     return None
 
 
+@cache
 def babel_locale(tag: str) -> Locale:
     try:
         return Locale.parse(tag.replace("-", "_"))
@@ -136,9 +139,9 @@ class Strings:
 
 
 def _css_string(text: str) -> str:
-    escaped = "".join(
-        c if c.isalnum() or (c in " .,:;()-" and c.isascii()) else f"\\{ord(c):06x}" for c in text
-    )
+    """A CSS string, as the stylesheet is UTF-8: only what would end or break it escaped (a
+    hex escape swallows the space after it, which cost '، ص' its space)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
     return f'"{escaped}"'
 
 

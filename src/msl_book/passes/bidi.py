@@ -30,7 +30,9 @@ _RTL = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
 _LTR = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 RUNS = {
     "ltr": re.compile(f"[{_RTL}](?:[^{_LTR}]*[{_RTL}])?"),  # an RTL run in an LTR text
-    "rtl": re.compile(f"[{_LTR}](?:[^{_RTL}]*[{_LTR}])?"),  # an LTR run in an RTL text
+    # an LTR run in an RTL text; it may end on a digit ("ZX-204", "COVID-19"), which in the
+    # run stays after its letters
+    "rtl": re.compile(f"[{_LTR}](?:[^{_RTL}]*[{_LTR}0-9])?"),
 }
 SKIP = {"code", "pre", "kbd", "samp", "math", "svg", "script", "style", "bdi", "bdo"}
 ISOLATES = {"rtl": "\u2067", "ltr": "\u2066"}

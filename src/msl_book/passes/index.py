@@ -90,7 +90,7 @@ def run(model: BookModel, report: Report) -> None:
             name = "!".join(xref.to)
             hint = did_you_mean(name, ["!".join(p) for p in sorted(indexed)])
             report.error(f'index-{xref.kind}="{name}" names no indexed term{hint}', path, line)
-    model.index = IndexData(build(marks, [x for x, _, _ in xrefs], model.config.language), marks)
+    model.index = IndexData(build(marks, [x for x, _, _ in xrefs], model.strings.language), marks)
     model.sections.append(
         Section(
             id=INDEX_ID, role=Role.INDEX, title=model.strings("index"), number=None, label="", source=None
