@@ -205,6 +205,22 @@ def test_the_watermark_word_follows_the_status_and_the_language() -> None:
     assert word("withdrawn", "fr") == "RETIRÉ"
     assert word("draft", "ja") == "草案"
     assert word("approved") == ""
+    # drawn left to right one character at a time: Arabic in its joined forms, reversed
+    assert word("withdrawn", "ar") == "\ufe8f\ufeee\ufea4\ufeb4\ufee3"  # مسحوب
+
+
+@pytest.mark.parametrize(
+    ("logical", "visual"),
+    [
+        ("قيد المراجعة", "\ufe94\ufecc\ufe9f\ufe8d\ufeae\ufee4\ufedf\ufe8d \ufeaa\ufef4\ufed7"),
+        ("سلام", "\ufee1\ufefc\ufeb3"),  # lam-alef is one letter
+        ("שלום", "םולש"),  # Hebrew: reversed only
+    ],
+)
+def test_right_to_left_words_in_visual_order(logical: str, visual: str) -> None:
+    from msl_book.doccontrol import visual_order
+
+    assert visual_order(logical) == visual
 
 
 # The EPUB banner ---------------------------------------------------------------------------

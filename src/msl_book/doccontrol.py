@@ -22,6 +22,7 @@ import datetime as dt
 import os
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import quote as url_quote
 from xml.sax.saxutils import escape
 
@@ -158,15 +159,52 @@ def _width_in_ems(text: str) -> float:
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.68 for c in text) or 1.0
 
 
+LAM_ALEF = {"\u0622": 0xFEF5, "\u0623": 0xFEF7, "\u0625": 0xFEF9, "\u0627": 0xFEFB}  # isolated; +1 final
+
+
+@cache
+def _arabic_forms() -> dict[tuple[str, str], str]:
+    """(letter, 'isolated' | 'final' | 'initial' | 'medial') -> its presentation form; the
+    lam-alef ligatures under private-use stand-ins (U+E000…) for lam followed by alef."""
+    forms = {}
+    for code in range(0xFE70, 0xFF00):
+        kind, _, base = unicodedata.decomposition(chr(code)).partition(" ")
+        if kind.strip("<>") in ("isolated", "final", "initial", "medial") and " " not in base:
+            forms[(chr(int(base, 16)), kind.strip("<>"))] = chr(code)
+    for i, ligature in enumerate(LAM_ALEF.values()):
+        forms[(chr(0xE000 + i), "isolated")] = chr(ligature)
+        forms[(chr(0xE000 + i), "final")] = chr(ligature + 1)
+    return forms
+
+
+def visual_order(text: str) -> str:
+    """Right-to-left text as WeasyPrint's SVG text needs it: that draws one character after
+    the other, left to right, each shaped on its own. So Arabic letters get the forms
+    their neighbours give them (presentation forms), and the line is reversed."""
+    forms = _arabic_forms()
+    for i, alef in enumerate(LAM_ALEF):
+        text = text.replace("\u0644" + alef, chr(0xE000 + i))
+    out = []
+    for i, char in enumerate(text):
+        before = i > 0 and (text[i - 1], "initial") in forms  # the letter before joins this one
+        after = i + 1 < len(text) and (text[i + 1], "final") in forms
+        wanted = ["medial" if after else "final"] if before else ["initial"] if after else []
+        wanted.append("final" if before else "isolated")
+        out.append(next((forms[(char, w)] for w in wanted if (char, w) in forms), char))
+    return "".join(reversed(out))
+
+
 def watermark_svg(word: str, families: list[str], rtl: bool = False) -> str:
-    """The status word from corner to corner of a square, for the page's background."""
-    size = min(220.0, 1150.0 / _width_in_ems(word))  # fits the square's diagonal (1414)
+    """The status word from corner to corner of a square, for the page's background
+    (``rtl``: the book's language is written from right to left)."""
+    size = min(260.0, 1250.0 / _width_in_ems(word))  # fits the square's diagonal (1414)
     family = ", ".join(f"'{f}'" for f in families)
-    direction = ' direction="rtl"' if rtl else ""
+    if rtl:
+        word = visual_order(word)
     return (
         '<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000" viewBox="0 0 1000 1000">'
         f'<text x="500" y="{500 + size * 0.36:.0f}" transform="rotate(-45 500 500)" text-anchor="middle"'
-        f'{direction} font-family="{escape(family)}" font-weight="700" font-size="{size:.0f}" '
+        f' font-family="{escape(family)}" font-weight="700" font-size="{size:.0f}" '
         f'fill="{WATERMARK_GREY}">{escape(word)}</text></svg>'
     )
 
