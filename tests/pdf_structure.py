@@ -61,6 +61,53 @@ def marked_texts(pdf: pikepdf.Pdf) -> dict[tuple[tuple[int, int], int], str]:
     return texts
 
 
+def texts_by_marking(pdf: pikepdf.Pdf) -> list[dict[str, str]]:
+    """Per page, the text shown inside marked content that is an ``artifact``, that is
+    ``tagged`` (has an MCID) or neither (``untagged``), form XObjects followed (a background
+    image is drawn in one)."""
+    maps: dict[tuple[int, int], dict[bytes, str]] = {}
+
+    def walk(
+        stream: pikepdf.Object, resources: pikepdf.Object, stack: list[str], out: dict[str, str]
+    ) -> None:
+        fonts = resources.get("/Font", Dictionary())
+        xobjects = resources.get("/XObject", Dictionary())
+        cmap: dict[bytes, str] = {}
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            op = str(operator)
+            if op in ("BDC", "BMC"):
+                props = operands[1] if op == "BDC" and len(operands) > 1 else None
+                if str(operands[0]) == "/Artifact":
+                    stack.append("artifact")
+                elif isinstance(props, Dictionary) and "/MCID" in props:
+                    stack.append("tagged")
+                else:
+                    stack.append(stack[-1] if stack else "untagged")
+            elif op == "EMC" and stack:
+                stack.pop()
+            elif op == "Tf":
+                font = fonts[str(operands[0])]
+                if font.objgen not in maps:
+                    maps[font.objgen] = _to_unicode(font) if "/ToUnicode" in font else {}
+                cmap = maps[font.objgen]
+            elif op in ("TJ", "Tj"):
+                strings = operands[0] if op == "TJ" else [operands[0]]
+                data = b"".join(bytes(s) for s in strings if isinstance(s, pikepdf.String))
+                kind = stack[-1] if stack else "untagged"
+                out[kind] += "".join(cmap.get(data[i : i + 2], "") for i in range(0, len(data), 2))
+            elif op == "Do":
+                form = xobjects.get(str(operands[0]))
+                if form is not None and form.get("/Subtype") == Name.Form:
+                    walk(form, form.get("/Resources", resources), list(stack), out)
+
+    found = []
+    for page in pdf.pages:
+        out = {"artifact": "", "tagged": "", "untagged": ""}
+        walk(page.obj, page.obj.Resources, [], out)
+        found.append(out)
+    return found
+
+
 @dataclass
 class Element:
     obj: pikepdf.Object

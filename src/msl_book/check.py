@@ -2,7 +2,8 @@
 
 book.yaml and front matter, Markdown, ids and links, images, the glossary, heading order,
 templates (compiled, and rendered for both outputs when the book itself is sound),
-stylesheets' url()s and the characters the fonts lack.
+stylesheets' url()s and the characters the fonts lack; and, the one thing that depends on
+the day it runs, document control's review and expiry dates that have passed.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cover import cover_name
+from .doccontrol import date_warnings
 from .document import BookModel
 from .errors import BookError, Diagnostic, Report
 from .model import isbn
@@ -31,6 +33,9 @@ def check(project: Path, strict: bool = False) -> CheckResult:
     report = Report(strict=strict)
     prepared = prepare(project.resolve(), report, stop=False)
     stylesheet_files(prepared.theme, report)
+    if prepared.book.config_valid:  # a review or expiry date that has passed (today's date)
+        lines = prepared.book.config_lines
+        date_warnings(prepared.book.config, lambda loc: lines.get(tuple(loc)), report)
     editions = [prepared]
     if prepared.book.config_valid:
         for language in prepared.book.config.translations:

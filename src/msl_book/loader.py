@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .doccontrol import check_config
 from .errors import Report
 from .model import Book, Chapter
 from .paths import IMAGE_TYPES, is_inside, relative, resolve_reference
@@ -58,6 +59,8 @@ def load_book(root: Path, report: Report, language: str | None = None) -> Book |
         report.error(exc.message, CONFIG_NAME, exc.line)
         return None
     config = validate(BookConfig, doc, CONFIG_NAME, report)
+    if config is not None:
+        check_config(config, doc.line_of, report)  # document control: the keys agree
     valid = config is not None
     files = _chapter_files(root, config, doc, report)
     if language is not None and config is not None and language != config.language:

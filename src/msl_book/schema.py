@@ -82,6 +82,16 @@ def _checked_strings(value: dict[str, str]) -> dict[str, str]:
 
 LanguageTag = Annotated[str, Field(pattern=LANGUAGE_TAG)]
 
+Status = Literal["draft", "in-review", "approved", "withdrawn"]
+
+
+class HistoryEntry(Strict):
+    """One row of book.yaml ``history:``, the book's version history (doccontrol.py)."""
+
+    version: NonEmpty  # as written: book.yaml's scalars are read as text, so 1.10 stays 1.10
+    date: dt.date
+    changes: NonEmpty
+
 
 class BookConfig(Strict):
     """book.yaml."""
@@ -113,6 +123,14 @@ class BookConfig(Strict):
     nocite: list[NonEmpty] = []  # keys listed without being cited; "*": every entry
     fonts: FontsConfig | None = None  # the book's own font files (default: the theme's fonts)
     strings: dict[str, str] = {}  # built-in strings by key (l10n/messages.pot), instead of the language's
+
+    # document control (doccontrol.py): absent status = the book is not under document control
+    status: Status | None = None
+    approved_by: NonEmpty | None = None
+    approval_date: dt.date | None = None
+    review_date: dt.date | None = None  # the next periodic review is due
+    expiry_date: dt.date | None = None  # the book must not be used after this day
+    history: list[HistoryEntry] = []
 
     # languages whose chapters are in chapters/<language>/, with the same file names
     translations: dict[LanguageTag, Translation] = {}

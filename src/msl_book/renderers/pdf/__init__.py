@@ -11,9 +11,11 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ... import doccontrol
 from ...document import BookModel
-from ...fonts import check_characters
+from ...fonts import check_characters, font_faces
 from ...index_terms import Mark
 from ...model import Book, isbn
 from ...pagemap import PageMap, PageMarker
@@ -23,6 +25,9 @@ from . import parts
 from .html import print_html, print_meta
 from .pages import PageInfo
 from .printed import derive
+
+if TYPE_CHECKING:
+    from ...theme import Theme
 
 LayOut = Callable[[str, Path, bool], "pdf_layout.PrintLayout"]  # html, target, final -> layout
 
@@ -90,6 +95,7 @@ class PdfRenderer:
             pdf_layout.openers_css(book.config.openers)
             + pdf_layout.direction_css(model.strings.direction)
             + model.strings.css()
+            + doccontrol.watermark_css(book.config, model.strings, watermark_families(theme))
         )
         standard = self.standard
         if standard == "ua-1" and model.images_without_alt:
@@ -168,6 +174,15 @@ def anchors_of(pages: list[PageInfo]) -> dict[str, tuple[int, str]]:
         for name in page.anchors:
             found.setdefault(name, (page.index, page.label))
     return found
+
+
+def watermark_families(theme: Theme) -> list[str]:
+    """The headings' font stack (the book's own fonts when fonts: names them), as far as
+    the stylesheets provide it: the watermark is an SVG, which knows no CSS variables."""
+    provided = {family for family, _ in font_faces(theme)}
+    wanted = ["Inter", "Charis SIL"]
+    stack = theme.fonts.stack(wanted) if theme.fonts else wanted
+    return [f for f in stack if f in provided] or sorted(provided)[:1]
 
 
 def page_source(book: Book) -> str:
