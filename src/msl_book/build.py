@@ -33,6 +33,7 @@ class BuildOptions:
     pdf_standard: str | None = None
     force: bool = False  # rebuild even if nothing changed since the last build
     languages: tuple[str, ...] = ()  # editions of a translated book; () for every one
+    compare: str | None = None  # the review edition's earlier version: a git revision or a directory
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,13 @@ def renderers(options: BuildOptions, book: Book) -> list[Renderer]:
         from .renderers.pdf import PdfRenderer
 
         standard = options.pdf_standard or book.config.pdf_standard
-        chosen += [PdfRenderer(edition, standard) for edition in options.editions]
+        for edition in options.editions:
+            if edition == "review":
+                from .renderers.pdf.review import ReviewRenderer
+
+                chosen.append(ReviewRenderer(options.compare or "HEAD", standard))
+            else:
+                chosen.append(PdfRenderer(edition, standard))
     if "epub" in options.formats:
         from .renderers.epub import EpubRenderer
 
@@ -83,7 +90,8 @@ def build(
             "languages": list(options.languages),
         },
     )
-    if not options.force and (hit := cache.lookup(out_dir, key)):
+    review = "review" in options.editions  # the earlier version is not among the inputs: no cache
+    if not options.force and not review and (hit := cache.lookup(out_dir, key)):
         cached, warnings = hit
         return BuildResult(
             [Output(o.format, out_dir / o.name, o.size, o.pages, o.edition) for o in cached],
@@ -95,6 +103,8 @@ def build(
     say("Reading the book")
     editions = prepare_editions(project, report, options.languages)
     result = _render(editions, options, out_dir, report, say)
+    if review:
+        return result
     cache.record(
         out_dir,
         key,
