@@ -226,10 +226,16 @@ def test_review_options_and_refs(tmp_path: Path) -> None:
 
 
 HANDBOOK_EDITS = [
-    # (file, old words, new words): each changes one paragraph
-    ("chapters/01-introduction.md", "specialists", "experts"),
-    ("chapters/03-responsibilities-skills.md", "MSLs", "Medical Science Liaisons"),
-    ("chapters/05-career-path.md", "the", "the whole"),
+    # (file, old words, new words, inserted, deleted): each changes the first paragraph with the words
+    ("chapters/01-introduction.md", "specialists", "experts", "experts", "specialists"),
+    (
+        "chapters/03-responsibilities-skills.md",
+        "MSLs",
+        "Medical Science Liaisons",
+        "Medical Science Liaisons",
+        "MSLs",
+    ),
+    ("chapters/05-career-path.md", "the", "the whole", "whole", None),
 ]
 
 
@@ -240,15 +246,13 @@ def test_handbook_against_an_edited_copy(tmp_path: Path) -> None:
     for name in ("book.yaml", "chapters", "images"):
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
-    edited: list[str] = []
-    for rel, old, new in HANDBOOK_EDITS:
+    for rel, old, new, _, _ in HANDBOOK_EDITS:
         path = project / rel
         text = path.read_text("utf-8")
         body = text.split("\n---\n", 1)[1]  # after the front matter
         paragraphs = [p for p in body.split("\n\n") if p and p[0].isalpha() and f" {old} " in p]
         target = paragraphs[0]
         path.write_text(text.replace(target, target.replace(f" {old} ", f" {new} ", 1), 1), "utf-8")
-        edited.append(new)
     started = __import__("time").perf_counter()
     result = runner.invoke(app, ["build", str(project), "--edition", "review", "--compare", str(ROOT)])
     elapsed = __import__("time").perf_counter() - started
@@ -258,7 +262,8 @@ def test_handbook_against_an_edited_copy(tmp_path: Path) -> None:
     marked = _marked(root)
     assert len(marked) == len(HANDBOOK_EDITS), marked
     assert {m for m, _ in marked} == {"review-changed"}
-    assert sorted(_words(root, "ins")) == sorted(edited)
+    assert sorted(_words(root, "ins")) == sorted(e[3] for e in HANDBOOK_EDITS)
+    assert sorted(_words(root, "del")) == sorted(e[4] for e in HANDBOOK_EDITS if e[4])
     pdf = project / "dist" / "msl-handbook.review.pdf"
     reader = PdfReader(pdf)
     texts = [p.extract_text() or "" for p in reader.pages]

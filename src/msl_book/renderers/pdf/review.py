@@ -43,6 +43,7 @@ MM = 96 / 25.4  # CSS px per millimetre
 REVIEW_CSS = """
 ins.review-ins { text-decoration: underline; text-decoration-thickness: 0.08em; }
 del.review-del { text-decoration: line-through; color: #a4262c; }
+del.review-del + ins.review-ins { margin-inline-start: 0.2em; }
 .review-deleted { color: #a4262c; }
 .review-moved-note { font-style: italic; color: #8a5a0e; margin-top: 0.3em; }
 .review-changes { break-before: page; }
