@@ -191,12 +191,18 @@ def _walk(b: object, lines: list[float], bars: list[tuple[float, float, str]]) -
             top = b.border_box_y()
             bars.append((top, top + b.border_height(), mark))
     if isinstance(b, boxes.LineBox):
-        if b.height > 0 and b.children:
+        if b.height > 0 and _has_text(b):  # a line holding only an image is not numbered
             lines.append(b.position_y + b.baseline)
         return
     for child in getattr(b, "children", []):
         if not isinstance(child, boxes.MarginBox):
             _walk(child, lines, bars)
+
+
+def _has_text(b: object) -> bool:
+    if getattr(b, "text", "").strip():
+        return True
+    return any(_has_text(c) for c in getattr(b, "children", []))
 
 
 def draw_marks(marks: list[Marks | None], project: Path, theme) -> bytes:
