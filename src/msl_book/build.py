@@ -33,6 +33,7 @@ class BuildOptions:
     pdf_standard: str | None = None
     force: bool = False  # rebuild even if nothing changed since the last build
     languages: tuple[str, ...] = ()  # editions of a translated book; () for every one
+    compare: str | None = None  # the review edition's earlier version: a git revision or a directory
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,14 @@ def renderers(options: BuildOptions, book: Book) -> list[Renderer]:
 
         standard = options.pdf_standard or book.config.pdf_standard
         # one layout: the print edition is the screen edition's pages with bleed and marks
-        chosen.append(PdfRenderer("screen", standard, publish="screen" in options.editions))
+        if {"screen", "print"} & set(options.editions):
+            chosen.append(PdfRenderer("screen", standard, publish="screen" in options.editions))
         if "print" in options.editions:
             chosen.append(PrintRenderer())
+        if "review" in options.editions:
+            from .renderers.pdf.review import ReviewRenderer
+
+            chosen.append(ReviewRenderer(options.compare or "HEAD", standard))
     if "epub" in options.formats:
         from .renderers.epub import EpubRenderer
 
@@ -86,7 +92,8 @@ def build(
             "languages": list(options.languages),
         },
     )
-    if not options.force and (hit := cache.lookup(out_dir, key)):
+    review = "review" in options.editions  # the earlier version is not among the inputs: no cache
+    if not options.force and not review and (hit := cache.lookup(out_dir, key)):
         cached, warnings = hit
         return BuildResult(
             [Output(o.format, out_dir / o.name, o.size, o.pages, o.edition) for o in cached],
@@ -98,6 +105,8 @@ def build(
     say("Reading the book")
     editions = prepare_editions(project, report, options.languages)
     result = _render(editions, options, out_dir, report, say)
+    if review:
+        return result
     cache.record(
         out_dir,
         key,

@@ -35,6 +35,7 @@ class Format(StrEnum):
 class Edition(StrEnum):
     screen = "screen"
     print = "print"
+    review = "review"
 
 
 class Standard(StrEnum):
@@ -107,7 +108,8 @@ def build(
         typer.Option(
             "--edition",
             "-e",
-            help="PDF edition: screen, or print (3 mm bleed, crop marks); repeat for both.",
+            help="PDF edition: screen, print (3 mm bleed, crop marks), or review (what changed since "
+            "--compare REF, with change bars and line numbers); repeat for several.",
             show_default="screen",
         ),
     ] = None,
@@ -117,6 +119,15 @@ def build(
             "--pdf-standard",
             help="PDF/UA-1 (tagged, accessible) or PDF/A-3u (archival).",
             show_default="book.yaml, else ua-1",
+        ),
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            metavar="REF",
+            help="The earlier version the review edition compares with: a git revision of the project "
+            "(a tag, a branch, a commit) or the directory of an earlier copy of it.",
         ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
@@ -137,8 +148,16 @@ def build(
     from .build import BuildOptions
     from .build import build as run
 
-    formats = tuple(dict.fromkeys(f.value for f in fmt)) if fmt else ("pdf", "epub")
     editions = tuple(dict.fromkeys(e.value for e in edition)) if edition else ("screen",)
+    if "review" in editions and not compare:
+        typer.echo("msl-book: build failed: --edition review needs --compare REF", err=True)
+        raise typer.Exit(code=1)
+    if compare and "review" not in editions:
+        typer.echo("msl-book: build failed: --compare is for --edition review", err=True)
+        raise typer.Exit(code=1)
+    # the review edition is a PDF only: the EPUB, when asked for, follows another edition's pages
+    default = ("pdf",) if editions == ("review",) else ("pdf", "epub")
+    formats = tuple(dict.fromkeys(f.value for f in fmt)) if fmt else default
     options = BuildOptions(
         formats=formats,
         editions=editions,
@@ -147,6 +166,7 @@ def build(
         pdf_standard=pdf_standard.value if pdf_standard else None,
         force=force,
         languages=tuple(dict.fromkeys(language or ())),
+        compare=compare,
     )
     try:
         with _status() as say:
