@@ -113,6 +113,7 @@ class BookConfig(Strict):
     nocite: list[NonEmpty] = []  # keys listed without being cited; "*": every entry
     fonts: FontsConfig | None = None  # the book's own font files (default: the theme's fonts)
     strings: dict[str, str] = {}  # built-in strings by key (l10n/messages.pot), instead of the language's
+    stamp: NonEmpty | None = None  # distribute: the line on each copy (default: roster.DEFAULT_STAMP)
 
     # languages whose chapters are in chapters/<language>/, with the same file names
     translations: dict[LanguageTag, Translation] = {}

@@ -1,0 +1,364 @@
+"""distribute(): one personalised, traceable copy of the book per roster row.
+
+The book is built once (or its last build reused, through the build cache); the roster,
+the stamp template, the fonts and the book's status are all checked before anything is
+written. The copies are then stamped from the built files, never laid out again, into a
+staging directory next to ``copies/``, which replaces ``copies/`` only once every copy and
+the manifest are written: an interrupted or failed run leaves the earlier copies as they were
+and no half-written file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import outputs
+from ..errors import BookError, Diagnostic, Failure, Report
+from ..loader import CONFIG_NAME, load_book
+from ..model import Book
+from .pdfstamp import Encryption, Permissions, StampFont
+from .roster import DEFAULT_STAMP, Roster, Row, check_template, read_roster, render_stamp, safe_file_name
+
+__all__ = ["DistributeOptions", "DistributeResult", "Permissions", "distribute", "may_distribute"]
+
+FORMATS = ("pdf", "epub")
+COPIES = "copies"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DistributeOptions:
+    formats: tuple[str, ...] = FORMATS
+    output: Path | None = None  # the build's directory; the copies go into its copies/
+    date: dt.date | None = None  # the issue date in the stamps (default: today)
+    password: str | None = None  # one password for every PDF copy
+    password_column: str | None = None  # or each row's own, from this roster column
+    permissions: Permissions = field(default_factory=Permissions)
+    allow_draft: bool = False  # distribute a book whose status is not approved
+
+
+@dataclass(frozen=True)
+class Copy:
+    file: Path
+    format: str
+    row: Row
+    copy_id: str
+    sha256: str
+    encrypted: bool
+
+
+@dataclass
+class DistributeResult:
+    directory: Path
+    copies: list[Copy] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    manifest: list[Path] = field(default_factory=list)
+
+
+def may_distribute(book: Book) -> tuple[bool, str]:
+    """Whether the book may go out to trainees, and why not. Document control
+    (book.yaml ``status:``) decides; a book without the key counts as approved."""
+    status = getattr(book.config, "status", None)
+    status = getattr(status, "value", status)
+    if status is None or str(status) == "approved":
+        return True, ""
+    return False, f"the book's status is {status!r}, not 'approved'"
+
+
+def copy_id(book: Book, row: Row) -> str:
+    """The copy's id: the same book, version and trainee always give the same one."""
+    seed = f"msl-book-copy|{book.identifier}|{book.config.version or ''}|{row.id}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+
+
+def distribute(
+    project: Path,
+    roster_file: Path,
+    options: DistributeOptions = DistributeOptions(),
+    progress: Progress | None = None,
+) -> DistributeResult:
+    """Write one copy per roster row; raises BookError (with every problem of the roster
+    and book.yaml) before anything is written, Failure when the copies cannot be written."""
+    say = progress or (lambda _msg: None)
+    project = project.resolve()
+    report = Report()
+    shown = _shown(roster_file)
+    roster = read_roster(roster_file, shown, report, options.password_column)
+    book = load_book(project, report)
+    if book is None:
+        raise BookError(report.items)
+    template = getattr(book.config, "stamp", None) or DEFAULT_STAMP
+    line = book.config_lines.get(("stamp",), 0) if getattr(book.config, "stamp", None) else 0
+    for problem in check_template(template, roster.columns):
+        report.error(problem, CONFIG_NAME, line)
+    allowed, why = may_distribute(book)
+    if not allowed and not options.allow_draft:
+        status_line = book.config_lines.get(("status",), 0)
+        report.error(
+            f"{why}: only approved books are distributed (--allow-draft sends it anyway)",
+            CONFIG_NAME,
+            status_line,
+        )
+    when = options.date or dt.date.today()
+    stamps = {row.line: _stamp(template, row, book, when) for row in roster.rows} if not report.errors else {}
+    fonts = _fonts(book, report) if stamps else []
+    chosen: dict[int, StampFont] = {}
+    for row in roster.rows if fonts else []:
+        texts = [stamps[row.line], _notice(book, row)]
+        rtl = sorted({c for t in texts for c in t if unicodedata.bidirectional(c) in ("R", "AL")})
+        if rtl and "pdf" in options.formats:
+            report.error(
+                f"{row.name}: the PDF stamp cannot set right-to-left text yet ({_chars(rtl)})",
+                shown,
+                row.line,
+            )
+            continue
+        font = next((f for f in fonts if all(f.has(t) for t in texts)), None)
+        if font is None and "pdf" in options.formats:
+            lacking = sorted({c for t in texts for c in t if not any(f.has(c) for f in fonts)})
+            report.error(
+                f"{row.name}: no font of the book can draw "
+                f"{_chars(lacking) if lacking else 'this stamp in one font'}"
+                "; add one that can to fonts: fallback in book.yaml",
+                shown,
+                row.line,
+            )
+            continue
+        if font is not None:
+            for t in texts:
+                font.use(t)
+            chosen[row.line] = font
+    report.raise_if_failed()
+
+    from ..build import BuildOptions, build
+
+    say("Building the book")
+    built = build(project, BuildOptions(formats=options.formats, output=options.output), progress=say)
+    by_format: dict[str, Path] = {}
+    for out in built.outputs:
+        if out.format not in by_format and (out.format != "pdf" or out.edition in (None, "screen")):
+            by_format[out.format] = out.path
+    out_dir = (options.output or project / "dist").resolve()
+    result = DistributeResult(out_dir / COPIES, warnings=list(built.warnings))
+    used_fonts = [f for f in fonts if f in chosen.values()]
+    _write_copies(book, roster, stamps, by_format, used_fonts, options, out_dir, result, say)
+    return result
+
+
+def _write_copies(
+    book: Book,
+    roster: Roster,
+    stamps: dict[int, str],
+    built: dict[str, Path],
+    fonts: list[StampFont],
+    options: DistributeOptions,
+    out_dir: Path,
+    result: DistributeResult,
+    say: Progress,
+) -> None:
+    from .epubcopy import EpubStamper, EpubStampError
+    from .pdfstamp import PdfStamper
+
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".msl-book-copies-", dir=out_dir))
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)  # an ordinary directory once in place, not mkdtemp's 0700
+    except OSError as exc:
+        raise outputs.failure(exc, out_dir) from None
+    stampers: dict[str, object] = {}
+    try:
+        try:
+            if "pdf" in built:
+                stampers["pdf"] = PdfStamper(built["pdf"], fonts)
+            if "epub" in built:
+                stampers["epub"] = EpubStamper(built["epub"])
+        except EpubStampError as exc:
+            raise Failure(str(exc)) from None
+        names = _file_names(book, roster)
+        for n, row in enumerate(roster.rows, 1):
+            say(f"Copy {n} of {len(roster.rows)}: {row.name}")
+            cid = copy_id(book, row)
+            notice = _notice(book, row)
+            for fmt, stamper in stampers.items():
+                target = staging / f"{names[row.line]}.{fmt}"
+                tmp = target.with_name(f".{target.name}.tmp")
+                encryption = None
+                if fmt == "pdf":
+                    password = (
+                        row.cells[options.password_column.strip().lower()]
+                        if options.password_column
+                        else options.password
+                    )
+                    encryption = Encryption(password, options.permissions) if password else None
+                    stamper.copy(tmp, stamps[row.line], notice, cid, encryption)  # type: ignore[attr-defined]
+                else:
+                    stamper.copy(tmp, stamps[row.line], notice, cid)  # type: ignore[attr-defined]
+                os.replace(tmp, target)
+                result.copies.append(
+                    Copy(
+                        out_dir / COPIES / target.name, fmt, row, cid, _sha256(target), encryption is not None
+                    )
+                )
+        _write_manifest(staging, result.copies)
+        _publish(staging, out_dir / COPIES)
+        result.manifest = [out_dir / COPIES / "manifest.csv", out_dir / COPIES / "manifest.json"]
+    except OSError as exc:
+        if outputs._is_ours(exc, out_dir):
+            reason = outputs._REASONS.get(exc.errno or 0, exc.strerror)
+            raise Failure(
+                f"cannot write the copies to {out_dir / COPIES}: {reason}; "
+                "earlier copies were left as they were"
+            ) from None
+        raise
+    finally:
+        for stamper in stampers.values():
+            if hasattr(stamper, "close"):
+                stamper.close()  # type: ignore[attr-defined]
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish(staging: Path, copies: Path) -> None:
+    """Put the new copies in place of the old: two renames, the old removed afterwards."""
+    old = None
+    if copies.exists():
+        old = Path(tempfile.mkdtemp(prefix=".msl-book-old-copies-", dir=copies.parent))
+        os.replace(copies, old / COPIES)
+    try:
+        os.replace(staging, copies)
+    except BaseException:
+        if old is not None:
+            os.replace(old / COPIES, copies)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _stamp(template: str, row: Row, book: Book, when: dt.date) -> str:
+    config = book.config
+    values = {
+        **row.cells,
+        "cohort": row.cohort,
+        "email": row.email,
+        "date": when.isoformat(),
+        "copy_id": copy_id(book, row),
+        "title": config.title,
+        "version": config.version or "",
+        "document_code": config.document_code or "",
+    }
+    return render_stamp(template, values)
+
+
+def _notice(book: Book, row: Row) -> str:
+    return f"Controlled copy {copy_id(book, row)}"
+
+
+def _fonts(book: Book, report: Report) -> list[StampFont]:
+    """The fonts a stamp may be set in, best first: the book's regular text faces, then its
+    fallbacks, then the theme's others."""
+    from ..fonts import font_faces
+    from ..theme import Theme
+
+    theme = Theme.of(book, report)
+    faces = []
+    if theme.fonts:
+        faces += [f for f in theme.fonts.faces if not f.colour]
+    files = [f.file for f in sorted(faces, key=lambda f: (f.weight != 400, f.style != "normal"))]
+    files += [file for _, file in font_faces(theme)]
+    regular = [f for f in files if "bold" not in f.stem.lower() and "italic" not in f.stem.lower()]
+    ordered = list(dict.fromkeys([*regular, *files]))
+    fonts = []
+    for file in ordered:
+        if file.suffix.lower() in (".ttf", ".otf"):
+            try:
+                fonts.append(StampFont(file))
+            except Exception:  # a font fontTools cannot read is simply not a candidate
+                continue
+    return fonts
+
+
+def _file_names(book: Book, roster: Roster) -> dict[int, str]:
+    """Each row's file name (without extension): book, id and name, made safe; unique even
+    on a case-insensitive file system."""
+    base = book.output_name
+    names: dict[int, str] = {}
+    taken: set[str] = set()
+    for row in roster.rows:
+        name = f"{base}-{safe_file_name(row.id, 40)}-{safe_file_name(row.name)}"
+        unique, n = name, 2
+        while unique.casefold() in taken:
+            unique, n = f"{name}-{n}", n + 1
+        taken.add(unique.casefold())
+        names[row.line] = unique
+    return names
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+MANIFEST_COLUMNS = ["file", "format", "name", "id", "cohort", "email", "copy_id", "encrypted", "sha256"]
+
+
+def escape_formula(value: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading single quote (OWASP)."""
+    return f"'{value}" if value.startswith(FORMULA) else value
+
+
+def _write_manifest(staging: Path, copies: list[Copy]) -> None:
+    rows = [
+        {
+            "file": c.file.name,
+            "format": c.format,
+            "name": c.row.name,
+            "id": c.row.id,
+            "cohort": c.row.cohort,
+            "email": c.row.email,
+            "copy_id": c.copy_id,
+            "encrypted": "yes" if c.encrypted else "no",
+            "sha256": c.sha256,
+        }
+        for c in copies
+    ]
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, MANIFEST_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows({k: escape_formula(v) for k, v in r.items()} for r in rows)
+    _atomic_write(staging / "manifest.csv", text.getvalue().encode("utf-8-sig"))
+    data = json.dumps({"copies": rows}, ensure_ascii=False, indent=2) + "\n"
+    _atomic_write(staging / "manifest.json", data.encode("utf-8"))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _chars(chars: list[str]) -> str:
+    return ", ".join(f"{c} (U+{ord(c):04X})" for c in chars[:5]) + (" …" if len(chars) > 5 else "")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
