@@ -182,7 +182,10 @@ def _write_copies(
     try:
         try:
             if "pdf" in built:
-                stampers["pdf"] = PdfStamper(built["pdf"], fonts)
+                pdf = PdfStamper(built["pdf"], fonts)
+                if not (options.password or options.password_column):
+                    pdf.prepare([(stamps[r.line], _notice(book, r)) for r in roster.rows])
+                stampers["pdf"] = pdf
             if "epub" in built:
                 stampers["epub"] = EpubStamper(built["epub"])
         except EpubStampError as exc:
@@ -203,14 +206,12 @@ def _write_copies(
                         else options.password
                     )
                     encryption = Encryption(password, options.permissions) if password else None
-                    stamper.copy(tmp, stamps[row.line], notice, cid, encryption)  # type: ignore[attr-defined]
+                    digest = stamper.copy(tmp, stamps[row.line], notice, cid, encryption)  # type: ignore[attr-defined]
                 else:
-                    stamper.copy(tmp, stamps[row.line], notice, cid)  # type: ignore[attr-defined]
+                    digest = stamper.copy(tmp, stamps[row.line], notice, cid)  # type: ignore[attr-defined]
                 os.replace(tmp, target)
                 result.copies.append(
-                    Copy(
-                        out_dir / COPIES / target.name, fmt, row, cid, _sha256(target), encryption is not None
-                    )
+                    Copy(out_dir / COPIES / target.name, fmt, row, cid, digest.hex(), encryption is not None)
                 )
         _write_manifest(staging, result.copies)
         _publish(staging, out_dir / COPIES)
@@ -358,7 +359,5 @@ def _chars(chars: list[str]) -> str:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """The roster as the user named it (a path relative to where they are stays so)."""
+    return path.as_posix()

@@ -9,6 +9,8 @@ archive stays reproducible: mimetype first and stored, the build's times and ord
 
 from __future__ import annotations
 
+import hashlib
+import io
 import struct
 import zipfile
 import zlib
@@ -62,14 +64,16 @@ class EpubStamper:
                 f"{source.name} has no copyright section (epub:type copyright-page) to stamp"
             )
 
-    def copy(self, target: Path, stamp: str, notice: str, copy_id: str) -> None:
+    def copy(self, target: Path, stamp: str, notice: str, copy_id: str) -> bytes:
+        """The copy for one trainee, written to ``target``; returns its bytes' SHA-256."""
         text = escape(stamp, quote=False)
         html = f'<p class="copy-stamp">{text}<br/>{escape(notice, quote=False)}</p>'.encode()
         meta = (
             f'<dc:identifier id="copy-id">urn:uuid:{copy_id}</dc:identifier>\n    '
             f'<meta property="dcterms:provenance">{text}</meta>\n  '
         ).encode()
-        with open(target, "wb") as out:
+        out = io.BytesIO()
+        if True:
             central = []
             for entry in self.entries:
                 offset = out.tell()
@@ -137,6 +141,10 @@ class EpubStamper:
             size = out.tell() - start
             n = len(central)
             out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
+        data = out.getvalue()
+        with open(target, "wb") as f:
+            f.write(data)
+        return hashlib.sha256(data).digest()
 
 
 def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:

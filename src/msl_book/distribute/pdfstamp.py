@@ -16,6 +16,7 @@ import io
 import logging
 import re
 import secrets
+import zlib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -122,7 +123,8 @@ class StampFont:
         data, gids, widths, metrics, cff, ps = self._subset
         tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(data).digest()[:6])
         name = Name(f"/{tag}+{ps}")
-        program = Stream(pdf, data)
+        program = Stream(pdf, b"")
+        program.write(zlib.compress(data, 9), filter=Name.FlateDecode)  # the copies are saved uncompressed
         if cff:
             program.Subtype = Name.OpenType
         descriptor = Dictionary(
@@ -157,9 +159,15 @@ class StampFont:
             BaseFont=name,
             Encoding=Name("/Identity-H"),
             DescendantFonts=Array([pdf.make_indirect(cid)]),
-            ToUnicode=pdf.make_indirect(Stream(pdf, _to_unicode(gids))),
+            ToUnicode=pdf.make_indirect(_flate(pdf, _to_unicode(gids))),
         )
         return pdf.make_indirect(font)
+
+
+def _flate(pdf: pikepdf.Pdf, data: bytes) -> Stream:
+    stream = Stream(pdf, b"")
+    stream.write(zlib.compress(data, 9), filter=Name.FlateDecode)
+    return stream
 
 
 def _to_unicode(gids: dict[int, int]) -> bytes:
@@ -246,9 +254,41 @@ class PdfStamper:
             page_resources.XObject[f"/{FOOT}"] = self.foot
             page_resources.XObject[f"/{HEAD}"] = self.head
         metadata = pdf.Root.get("/Metadata")
-        self.xmp = bytes(metadata.read_bytes()) if metadata is not None else _EMPTY_XMP
-        if b"</rdf:RDF>" not in self.xmp:
-            self.xmp = _EMPTY_XMP
+        xmp = bytes(metadata.read_bytes()) if metadata is not None else _EMPTY_XMP
+        if b"</rdf:RDF>" not in xmp:
+            xmp = _EMPTY_XMP
+        urn = f"urn:uuid:{SENTINEL_ID}"
+        ids = (
+            '<rdf:Description rdf:about="" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">'
+            f"<xmpMM:DocumentID>{urn}</xmpMM:DocumentID><xmpMM:InstanceID>{urn}</xmpMM:InstanceID>"
+            "</rdf:Description>"
+        ).encode("ascii")
+        stream = Stream(pdf, xmp.replace(b"</rdf:RDF>", ids + b"</rdf:RDF>", 1))
+        stream.Type, stream.Subtype = Name.Metadata, Name.XML
+        self.metadata = pdf.make_indirect(stream)
+        pdf.Root.Metadata = self.metadata
+        self._template: _Template | None = None
+
+    def prepare(self, stamps: list[tuple[str, str]]) -> None:
+        """Save the stamped book once with placeholders as long as the longest stamp's
+        drawing needs; a copy is then those bytes with its own text written over them."""
+        foot = max((len(self._foot(s)) for s, _ in stamps), default=0) + 16
+        head = max((len(self._head(s, n)) for s, n in stamps), default=0) + 16
+        self.foot.write(_placeholder(b"%MSL-FOOT", foot))
+        self.head.write(_placeholder(b"%MSL-HEAD", head))
+        raw = bytes.fromhex(SENTINEL_ID.replace("-", ""))
+        self.pdf.trailer.ID = Array([String(raw), String(raw)])
+        out = io.BytesIO()
+        # Streams stay as they are (already compressed, or ours: uncompressed so that their
+        # length does not depend on the text), so the placeholders can be found and replaced.
+        self.pdf.save(
+            out,
+            compress_streams=False,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            object_stream_mode=pikepdf.ObjectStreamMode.preserve,
+            deterministic_id=True,
+        )
+        self._template = _Template(out.getvalue(), foot, head)
 
     def _text(self, text: str, size: float, x: str) -> str:
         font_index = next(i for i, f in enumerate(self.fonts) if f.has(text))
@@ -256,41 +296,99 @@ class PdfStamper:
         dx = -font.width(text, size) / 2 if x == "centre" else 0
         return f"BT /F{font_index} {size} Tf {GREY} {dx:.3f} 0 Td <{font.encode(text)}> Tj ET\n"
 
-    def copy(
-        self, target: Path, stamp: str, notice: str, copy_id: str, encryption: Encryption | None
-    ) -> None:
-        """Write the copy for one trainee to ``target``."""
-        self.foot.write(self._text(stamp, FOOT_SIZE, "centre").encode("ascii"))
+    def _foot(self, stamp: str) -> bytes:
+        return self._text(stamp, FOOT_SIZE, "centre").encode("ascii")
+
+    def _head(self, stamp: str, notice: str) -> bytes:
         head = self._text(stamp, HEAD_SIZE, "left") + f"q 1 0 0 1 0 {-HEAD_SIZE * 1.5} cm\n"
         head += self._text(notice, HEAD_SIZE * 0.8, "left") + "Q\n"
-        self.head.write(head.encode("ascii"))
-        urn = f"urn:uuid:{copy_id}"
-        ids = (
-            '<rdf:Description rdf:about="" xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/">'
-            f"<xmpMM:DocumentID>{urn}</xmpMM:DocumentID><xmpMM:InstanceID>{urn}</xmpMM:InstanceID>"
-            "</rdf:Description>"
-        ).encode("ascii")
-        xmp = self.xmp.replace(b"</rdf:RDF>", ids + b"</rdf:RDF>", 1)
-        metadata = Stream(self.pdf, xmp)
-        metadata.Type, metadata.Subtype = Name.Metadata, Name.XML
-        self.pdf.Root.Metadata = self.pdf.make_indirect(metadata)
+        return head.encode("ascii")
+
+    def copy(
+        self, target: Path, stamp: str, notice: str, copy_id: str, encryption: Encryption | None
+    ) -> bytes:
+        """The copy for one trainee, written to ``target``; returns its bytes' SHA-256."""
+        foot, head = self._foot(stamp), self._head(stamp, notice)
+        if encryption is None and self._template is not None:
+            data = self._template.fill(foot, head, copy_id)
+            with open(target, "wb") as f:
+                f.write(data)
+            return hashlib.sha256(data).digest()
+        self.foot.write(foot)
+        self.head.write(head)
+        urn = f"urn:uuid:{copy_id}".encode("ascii")
+        self.metadata.write(self.metadata.read_bytes().replace(f"urn:uuid:{SENTINEL_ID}".encode(), urn))
         raw = bytes.fromhex(copy_id.replace("-", ""))
         self.pdf.trailer.ID = Array([String(raw), String(raw)])
-        if encryption is None:
-            self.pdf.save(target, deterministic_id=True)
-        else:
+        out = io.BytesIO()
+        try:
             self.pdf.save(
-                target,
+                out,
                 encryption=pikepdf.Encryption(
                     owner=secrets.token_urlsafe(24),  # nobody can lift the restrictions
-                    user=encryption.password,
+                    user=encryption.password if encryption else "",
                     R=6,
-                    allow=encryption.permissions.pikepdf(),
-                ),
+                    allow=(encryption.permissions if encryption else Permissions()).pikepdf(),
+                )
+                if encryption
+                else False,
             )
+        finally:
+            self.metadata.write(self.metadata.read_bytes().replace(urn, f"urn:uuid:{SENTINEL_ID}".encode()))
+        data = out.getvalue()
+        with open(target, "wb") as f:
+            f.write(data)
+        return hashlib.sha256(data).digest()
 
     def close(self) -> None:
         self.pdf.close()
+
+
+SENTINEL_ID = "8a1d6f3e-52c4-5b7e-9f10-6d5e1c0ffee0"  # stands for the copy's id until a copy is made
+
+
+def _placeholder(marker: bytes, size: int) -> bytes:
+    return marker + b" " * (size - len(marker) - 1) + b"\n"
+
+
+class _Template:
+    """The saved book with its placeholders' places: a copy is a few slices."""
+
+    def __init__(self, data: bytes, foot: int, head: int):
+        self.data = data
+        self.foot = (_only(data, b"%MSL-FOOT"), foot)
+        self.head = (_only(data, b"%MSL-HEAD"), head)
+        text = SENTINEL_ID.encode()
+        self.ids = [m.start() for m in re.finditer(re.escape(text), data)]
+        # the trailer's /ID [<first><second>]: qpdf keeps our first and makes the second
+        self.raw = [m.start() for m in re.finditer(text.replace(b"-", b""), data, re.IGNORECASE)]
+        if len(self.raw) == 1 and re.fullmatch(
+            rb"><[0-9a-fA-F]{32}>", data[self.raw[0] + 32 : self.raw[0] + 67]
+        ):
+            self.raw.append(self.raw[0] + 34)
+        if len(self.ids) != 2 or len(self.raw) != 2:
+            raise RuntimeError(f"the copy id's placeholders were not found ({self.ids}, {self.raw})")
+
+    def fill(self, foot: bytes, head: bytes, copy_id: str) -> bytes:
+        data = bytearray(self.data)
+        for (at, size), text in ((self.foot, foot), (self.head, head)):
+            if len(text) >= size:
+                raise ValueError("a stamp is longer than the space prepared for it")
+            data[at : at + size] = text + b" " * (size - len(text) - 1) + b"\n"
+        for at in self.ids:
+            data[at : at + 36] = copy_id.encode("ascii")
+        hexed = copy_id.replace("-", "").encode("ascii")
+        for at in self.raw:
+            upper = data[at : at + 32].isupper()
+            data[at : at + 32] = hexed.upper() if upper else hexed
+        return bytes(data)
+
+
+def _only(data: bytes, marker: bytes) -> int:
+    at = data.find(marker)
+    if at < 0 or data.find(marker, at + 1) >= 0:
+        raise RuntimeError(f"{marker.decode()} must be in the prepared PDF once")
+    return at
 
 
 _EMPTY_XMP = (
