@@ -272,18 +272,18 @@ class PdfStamper:
     def prepare(self, stamps: list[tuple[str, str]]) -> None:
         """Save the stamped book once with placeholders as long as the longest stamp's
         drawing needs; a copy is then those bytes with its own text written over them."""
-        foot = max((len(self._foot(s)) for s, _ in stamps), default=0) + 16
-        head = max((len(self._head(s, n)) for s, n in stamps), default=0) + 16
-        self.foot.write(_placeholder(b"%MSL-FOOT", foot))
-        self.head.write(_placeholder(b"%MSL-HEAD", head))
+        foot = max((len(self._foot(s)) for s, _ in stamps), default=0) + 32
+        head = max((len(self._head(s, n)) for s, n in stamps), default=0) + 32
+        # Deflate's stored blocks: qpdf leaves Flate streams as they are, and a stored block's
+        # length does not depend on the text, so a copy's text fits where the placeholder was
+        # (qpdf never compresses the XMP either).
+        self.foot.write(_placeholder(FOOT_MARK, foot), filter=Name.FlateDecode)
+        self.head.write(_placeholder(HEAD_MARK, head), filter=Name.FlateDecode)
         raw = bytes.fromhex(SENTINEL_ID.replace("-", ""))
         self.pdf.trailer.ID = Array([String(raw), String(raw)])
         out = io.BytesIO()
-        # Streams stay as they are (already compressed, or ours: uncompressed so that their
-        # length does not depend on the text), so the placeholders can be found and replaced.
         self.pdf.save(
             out,
-            compress_streams=False,
             stream_decode_level=pikepdf.StreamDecodeLevel.none,
             object_stream_mode=pikepdf.ObjectStreamMode.preserve,
             deterministic_id=True,
@@ -347,8 +347,13 @@ class PdfStamper:
 SENTINEL_ID = "8a1d6f3e-52c4-5b7e-9f10-6d5e1c0ffee0"  # stands for the copy's id until a copy is made
 
 
-def _placeholder(marker: bytes, size: int) -> bytes:
-    return marker + b" " * (size - len(marker) - 1) + b"\n"
+FOOT_MARK = b"%MSL-FOOT"
+HEAD_MARK = b"%MSL-HEAD"
+
+
+def _placeholder(text: bytes, size: int) -> bytes:
+    """``text`` padded with blanks to ``size`` bytes, deflated as one stored block."""
+    return zlib.compress(text + b" " * (size - len(text) - 1) + b"\n", 0)
 
 
 class _Template:
@@ -356,8 +361,8 @@ class _Template:
 
     def __init__(self, data: bytes, foot: int, head: int):
         self.data = data
-        self.foot = (_only(data, b"%MSL-FOOT"), foot)
-        self.head = (_only(data, b"%MSL-HEAD"), head)
+        self.foot = (_only(data, _placeholder(FOOT_MARK, foot)), foot)
+        self.head = (_only(data, _placeholder(HEAD_MARK, head)), head)
         text = SENTINEL_ID.encode()
         self.ids = [m.start() for m in re.finditer(re.escape(text), data)]
         # the trailer's /ID [<first><second>]: qpdf keeps our first and makes the second
@@ -374,7 +379,8 @@ class _Template:
         for (at, size), text in ((self.foot, foot), (self.head, head)):
             if len(text) >= size:
                 raise ValueError("a stamp is longer than the space prepared for it")
-            data[at : at + size] = text + b" " * (size - len(text) - 1) + b"\n"
+            block = _placeholder(text, size)
+            data[at : at + len(block)] = block
         for at in self.ids:
             data[at : at + 36] = copy_id.encode("ascii")
         hexed = copy_id.replace("-", "").encode("ascii")
@@ -387,7 +393,7 @@ class _Template:
 def _only(data: bytes, marker: bytes) -> int:
     at = data.find(marker)
     if at < 0 or data.find(marker, at + 1) >= 0:
-        raise RuntimeError(f"{marker.decode()} must be in the prepared PDF once")
+        raise RuntimeError("a stamp's placeholder must be in the prepared PDF once")
     return at
 
 
