@@ -29,7 +29,16 @@ from ..errors import BookError, Diagnostic, Failure, Report
 from ..loader import CONFIG_NAME, load_book
 from ..model import Book
 from .pdfstamp import Encryption, Permissions, StampFont
-from .roster import DEFAULT_STAMP, Roster, Row, check_template, read_roster, render_stamp, safe_file_name
+from .roster import (
+    DEFAULT_STAMP,
+    Roster,
+    Row,
+    check_template,
+    is_reserved,
+    read_roster,
+    render_stamp,
+    safe_file_name,
+)
 
 __all__ = ["DistributeOptions", "DistributeResult", "Permissions", "distribute", "may_distribute"]
 
@@ -299,6 +308,7 @@ def _file_names(book: Book, roster: Roster) -> dict[int, str]:
     taken: set[str] = set()
     for row in roster.rows:
         name = f"{base}-{safe_file_name(row.id, 40)}-{safe_file_name(row.name)}"
+        name = f"{name}_" if is_reserved(name) else name
         unique, n = name, 2
         while unique.casefold() in taken:
             unique, n = f"{name}-{n}", n + 1

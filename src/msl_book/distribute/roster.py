@@ -190,8 +190,9 @@ def clean(value: str) -> str:
 
 
 def safe_file_name(text: str, limit: int = 60) -> str:
-    """A file-name part from a name or id: no path separators, control or reserved
-    characters, no leading dots, not a Windows device name, at most ``limit`` characters."""
+    """A file-name part from a name or id: letters, digits, ``.``, ``-`` and ``_`` only (no
+    path separators, control characters, quotes), no leading dots, at most ``limit``
+    characters."""
     text = unicodedata.normalize("NFC", text)
     text = _UNSAFE.sub("-", text)
     text = re.sub(r"\s+", "-", text)
@@ -199,6 +200,9 @@ def safe_file_name(text: str, limit: int = 60) -> str:
     text = text[:limit].rstrip("-. ")
     if not text or set(text) <= {"."}:
         text = "copy"
-    if _RESERVED.match(text):
-        text = f"{text}_"
     return text
+
+
+def is_reserved(stem: str) -> bool:
+    """A name Windows keeps for a device (CON, NUL, COM1…), whatever the extension."""
+    return bool(_RESERVED.match(stem))
