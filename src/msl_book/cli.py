@@ -188,7 +188,12 @@ def distribute(
         typer.Option("--date", help="Issue date in the stamps (YYYY-MM-DD).", show_default="today"),
     ] = None,
     password: Annotated[
-        str | None, typer.Option("--password", help="Encrypt every PDF copy (AES-256) with this password.")
+        str | None,
+        typer.Option(
+            "--password",
+            envvar="MSL_BOOK_COPY_PASSWORD",
+            help="Encrypt every PDF copy (AES-256) with this password (or set MSL_BOOK_COPY_PASSWORD).",
+        ),
     ] = None,
     password_column: Annotated[
         str | None,
