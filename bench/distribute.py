@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -29,7 +30,20 @@ sys.path.insert(0, str(BENCH))
 from run import MSL_BOOK, measure  # noqa: E402
 
 TARGET_S = 60.0
-FIRST = ["Ana", "Seán", "Zoë", "Björn", "Łucja", "Grace", "Chidi", "Mei", "Иван", "Νίκος", "François", "Ngozi"]
+FIRST = [
+    "Ana",
+    "Seán",
+    "Zoë",
+    "Björn",
+    "Łucja",
+    "Grace",
+    "Chidi",
+    "Mei",
+    "Иван",
+    "Νίκος",
+    "François",
+    "Ngozi",
+]
 LAST = ["Souza", "O'Brien", "Müller", "Kowalski", "Nakamura", "Okafor", "Petrov", "Παπαδόπουλος", "García"]
 
 
@@ -39,7 +53,13 @@ def roster(path: Path, n: int) -> None:
         w.writerow(["name", "id", "cohort", "email", "password"])
         for i in range(n):
             first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
-            name = f"{last}, {first}" if i % 5 == 0 else f'{first} "{i}" {last}' if i % 17 == 0 else f"{first} {last}"
+            name = (
+                f"{last}, {first}"
+                if i % 5 == 0
+                else f'{first} "{i}" {last}'
+                if i % 17 == 0
+                else f"{first} {last}"
+            )
             w.writerow([name, f"T{i:05d}", f"2026-{'ABC'[i % 3]}", f"t{i}@example.com", f"pw-{i:05d}"])
 
 
@@ -56,7 +76,8 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     out = work / "dist"
     try:
-        build = measure([MSL_BOOK, "build", str(ROOT), "--output", str(out)])
+        formats = [a for f in args.formats.split(",") for a in ("--format", f.strip())]
+        build = measure([MSL_BOOK, "build", str(ROOT), "--output", str(out), *formats])
         results = {"book": "handbook", "formats": args.formats, "encrypted": args.encrypt, "runs": []}
         results["build_s"] = round(build.seconds, 2)
         for n in sizes:
@@ -66,6 +87,7 @@ def main() -> None:
             cmd += ["--formats", args.formats, "--date", "2026-12-01"]
             if args.encrypt:
                 cmd += ["--password-column", "password"]
+            load = os.getloadavg()[0]
             run = measure(cmd)
             copies = out / "copies"
             size = sum(p.stat().st_size for p in copies.iterdir())
@@ -78,13 +100,14 @@ def main() -> None:
                     "ms_per_copy": round(run.seconds * 1000 / n, 1),
                     "peak_mb": round(run.peak_mb, 1),
                     "disk_mb": round(size / 1e6, 1),
+                    "load_before": round(load, 2),  # the machine's 1-minute load average
                 }
             )
             r = results["runs"][-1]
             verdict = "ok" if n != 1000 or run.seconds <= TARGET_S else f"over the {TARGET_S:.0f} s target"
             print(
                 f"{n:>5} copies ({files} files, {r['disk_mb']} MB): {r['seconds']:.1f} s, "
-                f"{r['ms_per_copy']} ms a copy, peak {r['peak_mb']:.0f} MB  {verdict}",
+                f"{r['ms_per_copy']} ms a copy, peak {r['peak_mb']:.0f} MB (load {load:.1f})  {verdict}",
                 flush=True,
             )
         print(json.dumps(results, indent=2))

@@ -446,3 +446,21 @@ def test_handbook_copy(handbook, tmp_path):
     assert len(reader.pages) == len(handbook.page_texts)
     for page in reader.pages:
         assert "Issued to Papadopoulou, Eleni (H1) · 2026-A · " in (page.extract_text() or "")
+
+
+def test_many_encrypted_copies_in_two_processes(tmp_path):
+    """25 rows: encrypted copies are saved by worker processes; each still gets its own stamp."""
+    project = make_book(tmp_path)
+    out = tmp_path / "out"
+    args = ["distribute", str(ROSTERS / "trainees.csv"), str(project), "-o", str(out), "--formats", "pdf"]
+    result = run_cli(*args, "--password", "shared secret", "--date", DATE)
+    assert result.code == 0, result.err
+    manifest = _manifest(out / "copies")
+    assert len(manifest) == 25
+    for row, m in zip(TRAINEES, manifest, strict=True):
+        reader = PdfReader(out / "copies" / m["file"])
+        assert reader.is_encrypted and reader.decrypt("shared secret")
+        assert _stamp(row) in reader.pages[10].extract_text()
+        data = (out / "copies" / m["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == m["sha256"]
+    assert sorted(p.name for p in out.iterdir()) == [".msl-book-cache.json", "copies", "tiny.pdf"]

@@ -10,13 +10,15 @@ and no half-written file behind.
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
+import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import unicodedata
 import uuid
@@ -188,33 +190,46 @@ def _write_copies(
     except OSError as exc:
         raise outputs.failure(exc, out_dir) from None
     stampers: dict[str, object] = {}
+    pool = None
     try:
+        names = _file_names(book, roster)
+        rows = [(row, copy_id(book, row), _notice(book, row), _password(row, options)) for row in roster.rows]
+        encryptions = {
+            row.line: Encryption(password, options.permissions) if password else None
+            for row, _, _, password in rows
+        }
+        futures = {}
+        if "pdf" in built and any(encryptions.values()) and len(rows) >= POOL_MIN and _cores() > 1:
+            # Each encrypted copy is a whole save through qpdf: two processes save two at once.
+            pool = concurrent.futures.ProcessPoolExecutor(
+                _cores(),
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(built["pdf"], [(f.file, sorted(f.chars)) for f in fonts]),
+            )
+            for row, cid, notice, _ in rows:
+                tmp = staging / f".{names[row.line]}.pdf.tmp"
+                args = (tmp, stamps[row.line], notice, cid, encryptions[row.line])
+                futures[row.line] = pool.submit(_worker_copy, *args)
         try:
             if "pdf" in built:
                 pdf = PdfStamper(built["pdf"], fonts)
-                if not (options.password or options.password_column):
-                    pdf.prepare([(stamps[r.line], _notice(book, r)) for r in roster.rows])
+                if not any(encryptions.values()):
+                    pdf.prepare([(stamps[r.line], n) for r, _, n, _ in rows])
                 stampers["pdf"] = pdf
             if "epub" in built:
                 stampers["epub"] = EpubStamper(built["epub"])
         except EpubStampError as exc:
             raise Failure(str(exc)) from None
-        names = _file_names(book, roster)
-        for n, row in enumerate(roster.rows, 1):
-            say(f"Copy {n} of {len(roster.rows)}: {row.name}")
-            cid = copy_id(book, row)
-            notice = _notice(book, row)
+        for n, (row, cid, notice, _) in enumerate(rows, 1):
+            say(f"Copy {n} of {len(rows)}: {row.name}")
             for fmt, stamper in stampers.items():
                 target = staging / f"{names[row.line]}.{fmt}"
                 tmp = target.with_name(f".{target.name}.tmp")
-                encryption = None
-                if fmt == "pdf":
-                    password = (
-                        row.cells[options.password_column.strip().lower()]
-                        if options.password_column
-                        else options.password
-                    )
-                    encryption = Encryption(password, options.permissions) if password else None
+                encryption = encryptions[row.line] if fmt == "pdf" else None
+                if fmt == "pdf" and row.line in futures:
+                    digest = futures[row.line].result()
+                elif fmt == "pdf":
                     digest = stamper.copy(tmp, stamps[row.line], notice, cid, encryption)  # type: ignore[attr-defined]
                 else:
                     digest = stamper.copy(tmp, stamps[row.line], notice, cid)  # type: ignore[attr-defined]
@@ -234,10 +249,47 @@ def _write_copies(
             ) from None
         raise
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)  # before the staging directory goes
         for stamper in stampers.values():
             if hasattr(stamper, "close"):
                 stamper.close()  # type: ignore[attr-defined]
         shutil.rmtree(staging, ignore_errors=True)
+
+
+POOL_MIN = 20  # encrypted copies: fewer are not worth starting a second process
+
+
+def _cores() -> int:
+    return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def _password(row: Row, options: DistributeOptions) -> str | None:
+    if options.password_column:
+        return row.cells[options.password_column.strip().lower()]
+    return options.password
+
+
+_worker_stamper = None
+
+
+def _start_worker(source: Path, fonts: list[tuple[Path, list[int]]]) -> None:
+    """A process that saves encrypted copies: its own stamper, the parent's fonts' subsets.
+    Ctrl-C is the parent's to handle: it stops giving work and cleans up."""
+    global _worker_stamper
+    from .pdfstamp import PdfStamper
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stamp_fonts = []
+    for file, chars in fonts:
+        font = StampFont(file)
+        font.chars = set(chars)
+        stamp_fonts.append(font)
+    _worker_stamper = PdfStamper(source, stamp_fonts)
+
+
+def _worker_copy(tmp: Path, stamp: str, notice: str, cid: str, encryption: Encryption | None) -> bytes:
+    return _worker_stamper.copy(tmp, stamp, notice, cid, encryption)  # type: ignore[union-attr]
 
 
 def _publish(staging: Path, copies: Path) -> None:
@@ -354,14 +406,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _chars(chars: list[str]) -> str:
