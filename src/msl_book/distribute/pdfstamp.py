@@ -293,8 +293,11 @@ class PdfStamper:
     def _text(self, text: str, size: float, x: str) -> str:
         font_index = next(i for i, f in enumerate(self.fonts) if f.has(text))
         font = self.fonts[font_index]
-        dx = -font.width(text, size) / 2 if x == "centre" else 0
-        return f"BT /F{font_index} {size} Tf {GREY} {dx:.3f} 0 Td <{font.encode(text)}> Tj ET\n"
+        width = font.width(text, size)
+        dx = -width / 2 if x == "centre" else 0
+        # on a white ground, so that it reads on a dark cover too
+        ground = f"q 1 g {dx - 3:.3f} {-size * 0.4:.3f} {width + 6:.3f} {size * 1.5:.3f} re f Q\n"
+        return ground + f"BT /F{font_index} {size} Tf {GREY} {dx:.3f} 0 Td <{font.encode(text)}> Tj ET\n"
 
     def _foot(self, stamp: str) -> bytes:
         return self._text(stamp, FOOT_SIZE, "centre").encode("ascii")
