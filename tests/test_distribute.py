@@ -464,3 +464,21 @@ def test_many_encrypted_copies_in_two_processes(tmp_path):
         data = (out / "copies" / m["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == m["sha256"]
     assert sorted(p.name for p in out.iterdir()) == [".msl-book-cache.json", "copies", "tiny.pdf"]
+
+
+def test_readme_options_match_the_help():
+    """Every option's help text, as `distribute --help` gives it, is in the README's table."""
+    import typer.main
+
+    from msl_book.cli import app
+
+    command = typer.main.get_command(app).commands["distribute"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| argument or option | `msl-book distribute --help` |") :]
+    table = table[: table.index("\n\n")]
+    for param in command.params:
+        if param.param_type_name == "option" and param.name != "help":
+            names = "/".join(param.opts + param.secondary_opts)
+            assert f"| {param.help} |" in table, names
+            assert f"`{param.opts[0]}" in table, names
+    assert command.help.splitlines()[0] in readme
