@@ -341,7 +341,9 @@ def test_encrypted_copies_open_with_their_password_only(tmp_path):
     reader = PdfReader(sean)
     assert reader.decrypt("battery staple")
     assert "Issued to Seán O'Brien (E2)" in reader.pages[6].extract_text()
-    assert [m["encrypted"] for m in _manifest(out / "copies")] == [True and "yes", "yes"]
+    assert [m["encrypted"] for m in _manifest(out / "copies")] == [True, True]
+    csv_lines = (out / "copies" / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[-2] for line in csv_lines] == ["encrypted", "yes", "yes"]
     assert "correct horse" not in (out / "copies" / "manifest.csv").read_text(encoding="utf-8-sig")
 
 

@@ -14,6 +14,7 @@ import concurrent.futures
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -207,10 +208,6 @@ def _write_copies(
                 initializer=_start_worker,
                 initargs=(built["pdf"], [(f.file, sorted(f.chars)) for f in fonts]),
             )
-            for row, cid, notice, _ in rows:
-                tmp = staging / f".{names[row.line]}.pdf.tmp"
-                args = (tmp, stamps[row.line], notice, cid, encryptions[row.line])
-                futures[row.line] = pool.submit(_worker_copy, *args)
         try:
             if "pdf" in built:
                 pdf = PdfStamper(built["pdf"], fonts)
@@ -221,14 +218,25 @@ def _write_copies(
                 stampers["epub"] = EpubStamper(built["epub"])
         except EpubStampError as exc:
             raise Failure(str(exc)) from None
+        ahead = iter(rows if pool is not None else [])
+
+        def submit(count: int) -> None:
+            """Keep a few copies queued for the workers, never the whole roster."""
+            for row, cid, notice, _ in itertools.islice(ahead, count):
+                tmp = staging / f".{names[row.line]}.pdf.tmp"
+                args = (tmp, stamps[row.line], notice, cid, encryptions[row.line])
+                futures[row.line] = pool.submit(_worker_copy, *args)  # type: ignore[union-attr]
+
+        submit(4 * _cores())
         for n, (row, cid, notice, _) in enumerate(rows, 1):
             say(f"Copy {n} of {len(rows)}: {row.name}")
+            submit(1)
             for fmt, stamper in stampers.items():
                 target = staging / f"{names[row.line]}.{fmt}"
                 tmp = target.with_name(f".{target.name}.tmp")
                 encryption = encryptions[row.line] if fmt == "pdf" else None
                 if fmt == "pdf" and row.line in futures:
-                    digest = futures[row.line].result()
+                    digest = futures.pop(row.line).result()
                 elif fmt == "pdf":
                     digest = stamper.copy(tmp, stamps[row.line], notice, cid, encryption)  # type: ignore[attr-defined]
                 else:
@@ -388,7 +396,7 @@ def _write_manifest(staging: Path, copies: list[Copy]) -> None:
             "cohort": c.row.cohort,
             "email": c.row.email,
             "copy_id": c.copy_id,
-            "encrypted": "yes" if c.encrypted else "no",
+            "encrypted": c.encrypted,
             "sha256": c.sha256,
         }
         for c in copies
@@ -396,7 +404,10 @@ def _write_manifest(staging: Path, copies: list[Copy]) -> None:
     text = io.StringIO(newline="")
     writer = csv.DictWriter(text, MANIFEST_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows({k: escape_formula(v) for k, v in r.items()} for r in rows)
+    writer.writerows(
+        {k: ("yes" if v else "no") if isinstance(v, bool) else escape_formula(v) for k, v in r.items()}
+        for r in rows
+    )
     _atomic_write(staging / "manifest.csv", text.getvalue().encode("utf-8-sig"))
     data = json.dumps({"copies": rows}, ensure_ascii=False, indent=2) + "\n"
     _atomic_write(staging / "manifest.json", data.encode("utf-8"))
