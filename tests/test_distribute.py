@@ -484,3 +484,35 @@ def test_readme_options_match_the_help():
             assert f"| {param.help} |" in table, names
             assert f"`{param.opts[0]}" in table, names
     assert command.help.splitlines()[0] in readme
+
+
+def test_a_name_in_the_fallback_font(tmp_path, monkeypatch):
+    """A Chinese name is set in the book's fallback font (a CFF OpenType font, embedded as
+    FontFile3) while the others keep the body font; every glyph extracts as its character."""
+    from test_languages import japanese_fonts
+
+    (cjk, _bold) = japanese_fonts(tmp_path)
+    yaml = (FIXTURES / "minimal" / "book.yaml").read_text(encoding="utf-8")
+    project = make_book(tmp_path, {"book.yaml": yaml + f"fonts:\n  fallback: [fonts/{cjk.name}]\n"})
+    (project / "fonts").mkdir()
+    shutil.copy(cjk, project / "fonts" / cjk.name)
+    (tmp_path / "r.csv").write_text("name,id\n王小明,C1\nZoë Müller,C2\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("distribute", "r.csv", str(project), "--formats", "pdf", "--date", DATE)
+    assert result.code == 0, result.err
+    copies = project / "dist" / "copies"
+    wang, zoe = copies / "tiny-C1-王小明.pdf", copies / "tiny-C2-Zoë-Müller.pdf"
+    assert f"Issued to 王小明 (C1) · {DATE}" in PdfReader(wang).pages[6].extract_text()
+    assert f"Issued to Zoë Müller (C2) · {DATE}" in PdfReader(zoe).pages[6].extract_text()
+    with pikepdf.open(wang) as pdf:
+        fonts = pdf.pages[6].obj.Resources.XObject.MslStampFoot.Resources.Font
+        kinds = sorted(str(f.DescendantFonts[0].Subtype) for f in fonts.values())
+        assert kinds == ["/CIDFontType0", "/CIDFontType2"]
+    proc = subprocess.run(
+        [sys.executable, "/work/shared/tools/pdfcheck.py", str(wang)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if Path("/work/shared/tools/pdfcheck.py").is_file():
+        assert "pdfcheck: 0 problems" in proc.stdout + proc.stderr, proc.stdout + proc.stderr

@@ -337,21 +337,23 @@ def _notice(book: Book, row: Row) -> str:
 
 
 def _fonts(book: Book, report: Report) -> list[StampFont]:
-    """The fonts a stamp may be set in, best first: the book's regular text faces, then its
-    fallbacks, then the theme's others."""
+    """The fonts a stamp may be set in, best first: the book's body font (book.yaml's, else
+    the theme's), regular before bold and italic, then its fallback fonts in their order."""
     from ..fonts import font_faces
     from ..theme import Theme
 
     theme = Theme.of(book, report)
-    faces = []
-    if theme.fonts:
-        faces += [f for f in theme.fonts.faces if not f.colour]
-    files = [f.file for f in sorted(faces, key=lambda f: (f.weight != 400, f.style != "normal"))]
-    files += [file for _, file in font_faces(theme)]
-    regular = [f for f in files if "bold" not in f.stem.lower() and "italic" not in f.stem.lower()]
-    ordered = list(dict.fromkeys([*regular, *files]))
+    roles = dict(theme.fonts.roles) if theme.fonts else {}
+    body = [f.file for f in roles.get("body", ()) if not f.colour]
+    fallback = [f.file for f in theme.fonts.fallback if not f.colour] if theme.fonts else []
+    if not body:
+        body = [file for _, file in font_faces(theme) if file not in fallback]
+
+    def regular_first(files: list[Path]) -> list[Path]:
+        return sorted(files, key=lambda f: any(w in f.stem.lower() for w in ("bold", "italic", "semibold")))
+
     fonts = []
-    for file in ordered:
+    for file in dict.fromkeys([*regular_first(body), *fallback]):
         if file.suffix.lower() in (".ttf", ".otf"):
             try:
                 fonts.append(StampFont(file))

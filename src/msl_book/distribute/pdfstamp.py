@@ -65,7 +65,12 @@ class StampFont:
         self.chars: set[int] = set()
 
     def has(self, text: str) -> bool:
-        return all(ord(c) in self.cmap or c.isspace() for c in text)
+        """Whether the font can draw ``text``."""
+        return all(ord(c) in self.cmap for c in text)
+
+    def embeds(self, text: str) -> bool:
+        """Whether the embedded subset has ``text``'s characters (those of use())."""
+        return all(ord(c) in self.chars for c in text)
 
     def use(self, text: str) -> None:
         self.chars.update(ord(c) for c in text)
@@ -291,7 +296,7 @@ class PdfStamper:
         self._template = _Template(out.getvalue(), foot, head)
 
     def _text(self, text: str, size: float, x: str) -> str:
-        font_index = next(i for i, f in enumerate(self.fonts) if f.has(text))
+        font_index = next(i for i, f in enumerate(self.fonts) if f.embeds(text) and f.has(text))
         font = self.fonts[font_index]
         width = font.width(text, size)
         dx = -width / 2 if x == "centre" else 0
