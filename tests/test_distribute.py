@@ -516,3 +516,19 @@ def test_a_name_in_the_fallback_font(tmp_path, monkeypatch):
     )
     if Path("/work/shared/tools/pdfcheck.py").is_file():
         assert "pdfcheck: 0 problems" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_ctrl_c_says_what_was_kept(dist, tmp_path, monkeypatch):
+    from msl_book.distribute.pdfstamp import PdfStamper
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PdfStamper, "copy", interrupted)
+    before = sorted(p.name for p in dist["copies"].iterdir())
+    result = run_cli(
+        "distribute", str(ROSTERS / "trainees.csv"), str(dist["project"]), "-o", str(dist["out"])
+    )
+    assert result.code == 130
+    assert result.err == "msl-book: distribute interrupted; earlier copies were left as they were\n"
+    assert sorted(p.name for p in dist["copies"].iterdir()) == before

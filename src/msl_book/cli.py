@@ -277,6 +277,9 @@ def distribute(
     except BookError as exc:
         _fail(exc.diagnostics, "distribute")
         return
+    except KeyboardInterrupt:
+        typer.echo("msl-book: distribute interrupted; earlier copies were left as they were", err=True)
+        raise typer.Exit(code=130) from None
     except Failure as exc:
         typer.echo(f"msl-book: distribute failed: {exc}", err=True)
         raise typer.Exit(code=1) from None
