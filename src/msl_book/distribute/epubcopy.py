@@ -73,74 +73,73 @@ class EpubStamper:
             f'<meta property="dcterms:provenance">{text}</meta>\n  '
         ).encode()
         out = io.BytesIO()
-        if True:
-            central = []
-            for entry in self.entries:
-                offset = out.tell()
-                info = entry.info
-                if entry.halves is None:
-                    out.write(entry.raw)
-                    central.append((info, info.CRC, info.compress_size, info.file_size, offset))
-                    continue
-                insert = meta if info.filename.endswith(".opf") else html
-                content = entry.halves[0] + insert + entry.halves[1]
-                if info.compress_type == zipfile.ZIP_STORED:
-                    packed = content
-                else:
-                    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-                    packed = compressor.compress(content) + compressor.flush()
-                crc = zlib.crc32(content)
-                name = info.filename.encode("utf-8")
-                flags = info.flag_bits & ~0x08
-                out.write(
-                    struct.pack(
-                        "<4s2B4HL2L2H",
-                        b"PK\x03\x04",
-                        20,
-                        0,
-                        flags,
-                        info.compress_type,
-                        *_dos_time(info),
-                        crc,
-                        len(packed),
-                        len(content),
-                        len(name),
-                        0,
-                    )
+        central = []
+        for entry in self.entries:
+            offset = out.tell()
+            info = entry.info
+            if entry.halves is None:
+                out.write(entry.raw)
+                central.append((info, info.CRC, info.compress_size, info.file_size, offset))
+                continue
+            insert = meta if info.filename.endswith(".opf") else html
+            content = entry.halves[0] + insert + entry.halves[1]
+            if info.compress_type == zipfile.ZIP_STORED:
+                packed = content
+            else:
+                compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+                packed = compressor.compress(content) + compressor.flush()
+            crc = zlib.crc32(content)
+            name = info.filename.encode("utf-8")
+            flags = info.flag_bits & ~0x08
+            out.write(
+                struct.pack(
+                    "<4s2B4HL2L2H",
+                    b"PK\x03\x04",
+                    20,
+                    0,
+                    flags,
+                    info.compress_type,
+                    *_dos_time(info),
+                    crc,
+                    len(packed),
+                    len(content),
+                    len(name),
+                    0,
                 )
-                out.write(name)
-                out.write(packed)
-                central.append((info, crc, len(packed), len(content), offset))
-            start = out.tell()
-            for info, crc, csize, size, offset in central:
-                name = info.filename.encode("utf-8")
-                out.write(
-                    struct.pack(
-                        "<4s4B4HL2L5H2L",
-                        b"PK\x01\x02",
-                        info.create_version,
-                        info.create_system,
-                        20,
-                        0,
-                        info.flag_bits & ~0x08,
-                        info.compress_type,
-                        *_dos_time(info),
-                        crc,
-                        csize,
-                        size,
-                        len(name),
-                        0,
-                        0,
-                        0,
-                        info.internal_attr,
-                        info.external_attr,
-                        offset,
-                    )
+            )
+            out.write(name)
+            out.write(packed)
+            central.append((info, crc, len(packed), len(content), offset))
+        start = out.tell()
+        for info, crc, csize, size, offset in central:
+            name = info.filename.encode("utf-8")
+            out.write(
+                struct.pack(
+                    "<4s4B4HL2L5H2L",
+                    b"PK\x01\x02",
+                    info.create_version,
+                    info.create_system,
+                    20,
+                    0,
+                    info.flag_bits & ~0x08,
+                    info.compress_type,
+                    *_dos_time(info),
+                    crc,
+                    csize,
+                    size,
+                    len(name),
+                    0,
+                    0,
+                    0,
+                    info.internal_attr,
+                    info.external_attr,
+                    offset,
                 )
-                out.write(name)
-            size = out.tell() - start
-            n = len(central)
-            out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
+            )
+            out.write(name)
+        size = out.tell() - start
+        n = len(central)
+        out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
         data = out.getvalue()
         with open(target, "wb") as f:
             f.write(data)
