@@ -186,6 +186,133 @@ def build(
 
 
 @app.command()
+def distribute(
+    roster: Annotated[
+        Path, typer.Argument(help="The roster: a UTF-8 CSV file with name and id columns, one trainee a row.")
+    ],
+    project: ProjectArg = Path("."),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Build directory; the copies go into its copies/.",
+            show_default="PROJECT/dist",
+        ),
+    ] = None,
+    formats: Annotated[
+        str, typer.Option("--formats", help="The copies' formats, comma-separated: pdf, epub.")
+    ] = "pdf,epub",
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="Issue date in the stamps (YYYY-MM-DD).", show_default="today"),
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            envvar="MSL_BOOK_COPY_PASSWORD",
+            help="Encrypt every PDF copy (AES-256) with this password (or set MSL_BOOK_COPY_PASSWORD).",
+        ),
+    ] = None,
+    password_column: Annotated[
+        str | None,
+        typer.Option(
+            "--password-column", help="Encrypt each PDF copy with the password in this roster column."
+        ),
+    ] = None,
+    allow_print: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-print/--no-print", help="Encrypted copies: allow printing.", show_default="allowed"
+        ),
+    ] = None,
+    allow_copy: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-copy/--no-copy", help="Encrypted copies: allow copying text.", show_default="not allowed"
+        ),
+    ] = None,
+    allow_modify: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-modify/--no-modify", help="Encrypted copies: allow editing.", show_default="not allowed"
+        ),
+    ] = None,
+    allow_draft: Annotated[
+        bool, typer.Option("--allow-draft", help="Distribute a book whose status is not approved.")
+    ] = False,
+) -> None:
+    """Build the book once and write a personalised, stamped copy for each roster row into copies/."""
+    import datetime as dt
+
+    from .distribute import DistributeOptions, Permissions
+    from .distribute import distribute as run
+
+    problems = []
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in formats.split(",") if f.strip()))
+    if not chosen or any(f not in ("pdf", "epub") for f in chosen):
+        problems.append(f"--formats {formats}: give pdf, epub or pdf,epub")
+    when = None
+    if date is not None:
+        try:
+            when = dt.date.fromisoformat(date)
+        except ValueError:
+            problems.append(f"--date {date}: not a date; write it as YYYY-MM-DD")
+    if password is not None and password_column is not None:
+        problems.append("--password and --password-column: give one or the other")
+    if password == "":
+        problems.append("--password: the password is empty")
+    encrypted = password is not None or password_column is not None
+    given = [
+        n
+        for n, v in (("print", allow_print), ("copy", allow_copy), ("modify", allow_modify))
+        if v is not None
+    ]
+    if given and not encrypted:
+        problems.append(
+            f"--{'/'.join(given)} permissions need encryption: add --password or --password-column"
+        )
+    if encrypted and "pdf" not in chosen:
+        problems.append("--password/--password-column encrypt PDF copies; --formats has no pdf")
+    if problems:
+        _fail([Diagnostic("", 0, p) for p in problems], "distribute")
+    permissions = Permissions(
+        print=True if allow_print is None else allow_print,
+        copy=bool(allow_copy),
+        modify=bool(allow_modify),
+    )
+    options = DistributeOptions(
+        formats=chosen,
+        output=output,
+        date=when,
+        password=password,
+        password_column=password_column,
+        permissions=permissions,
+        allow_draft=allow_draft,
+    )
+    try:
+        with _status() as say:
+            result = run(project, roster, options, progress=say)
+    except BookError as exc:
+        _fail(exc.diagnostics, "distribute")
+        return
+    except KeyboardInterrupt:
+        typer.echo("msl-book: distribute interrupted; earlier copies were left as they were", err=True)
+        raise typer.Exit(code=130) from None
+    except Failure as exc:
+        typer.echo(f"msl-book: distribute failed: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    for w in result.warnings:
+        typer.echo(str(w), err=True)
+    people = len({c.row.id for c in result.copies})
+    files = _plural(len(result.copies), "file")
+    typer.echo(f"{result.directory}  ({_plural(people, 'copy').replace('copys', 'copies')}, {files})")
+    for path in result.manifest:
+        typer.echo(f"{path}")
+
+
+@app.command()
 def check(
     project: ProjectArg = Path("."),
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,

@@ -123,6 +123,7 @@ class BookConfig(Strict):
     nocite: list[NonEmpty] = []  # keys listed without being cited; "*": every entry
     fonts: FontsConfig | None = None  # the book's own font files (default: the theme's fonts)
     strings: dict[str, str] = {}  # built-in strings by key (l10n/messages.pot), instead of the language's
+    stamp: NonEmpty | None = None  # distribute: the line on each copy (default: the "copy-stamp" string)
 
     # document control (doccontrol.py): absent status = the book is not under document control
     status: Status | None = None
