@@ -301,7 +301,7 @@ def test_bom_custom_stamp_formula_cells_and_unsafe_names(tmp_path):
     texts = {p.name: PdfReader(p).pages[6].extract_text() for p in copies.glob("*.pdf")}
     assert '=HYPERLINK("http://x") · @SUM(A1) · TEST-001' in texts["tiny-E1-HYPERLINK-http-x.pdf"]
     assert "../../etc/passwd · +44 Leeds · TEST-001" in texts["tiny-E2-etc-passwd.pdf"]
-    assert "Tabname · TEST-001" in texts["tiny-E4-Tab-name.pdf"]
+    assert "Tab name · TEST-001" in texts["tiny-E4-Tab-name.pdf"]
     # the CSV manifest: formula cells escaped with a leading quote; the JSON keeps the values
     lines = (copies / "manifest.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[1].startswith(
@@ -528,3 +528,39 @@ def test_ctrl_c_says_what_was_kept(dist, tmp_path, monkeypatch):
     assert result.code == 130
     assert result.err == "msl-book: distribute interrupted; earlier copies were left as they were\n"
     assert sorted(p.name for p in dist["copies"].iterdir()) == before
+
+
+def test_roster_cells_lose_what_could_spoof_or_break_a_copy(tmp_path, monkeypatch):
+    """Bidi overrides, XML's forbidden characters and control characters are dropped from the
+    cells (stamp, EPUB and manifest alike); a spreadsheet's empty trailing columns are no
+    columns; a password column is not a placeholder of the stamp."""
+    from msl_book.distribute.roster import read_roster
+    from msl_book.errors import Report
+
+    roster = tmp_path / "r.csv"
+    roster.write_text("name,id,pw,,\nAna\u202eX\uffff\x01 B,A1,s3cret,,\n", encoding="utf-8")
+    report = Report()
+    read = read_roster(roster, "r.csv", report, "pw")
+    assert report.items == []
+    assert read.columns == ["name", "id", "pw"]
+    assert read.rows[0].name == "AnaX B"
+    project = make_book(tmp_path)
+    with (project / "book.yaml").open("a", encoding="utf-8") as f:
+        f.write('stamp: "{name} {pw}"\n')
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("distribute", "r.csv", str(project), "--formats", "pdf", "--password-column", "pw")
+    assert result.code == 1
+    assert "pw" in result.err and "book.yaml:" in result.err
+
+
+def test_a_withdrawn_book_is_never_distributed(tmp_path, monkeypatch):
+    project = make_book(tmp_path)
+    config = project / "book.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").rstrip("\n") + "\nstatus: withdrawn\n", encoding="utf-8"
+    )
+    (tmp_path / "r.csv").write_text("name,id\nAna,E1\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("distribute", "r.csv", str(project), "--formats", "pdf", "--allow-draft")
+    assert result.code == 1
+    assert "it is not distributed, not even with --allow-draft" in result.err

@@ -308,7 +308,7 @@ def test_check_on_the_command_line_and_a_withdrawn_book(
         ),
         (
             {"status": "withdrawn"},
-            "the book's status is 'withdrawn', not 'approved': distribute it with --allow-draft",
+            "the book's status is 'withdrawn': it is not distributed, not even with --allow-draft",
         ),
         (
             {

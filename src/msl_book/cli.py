@@ -7,6 +7,7 @@ as ``path:line: message`` with exit status 1; anything else is a bug and keeps i
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -211,7 +212,6 @@ def distribute(
         str | None,
         typer.Option(
             "--password",
-            envvar="MSL_BOOK_COPY_PASSWORD",
             help="Encrypt every PDF copy (AES-256) with this password (or set MSL_BOOK_COPY_PASSWORD).",
         ),
     ] = None,
@@ -259,6 +259,10 @@ def distribute(
             when = dt.date.fromisoformat(date)
         except ValueError:
             problems.append(f"--date {date}: not a date; write it as YYYY-MM-DD")
+    if password is None and password_column is None and "pdf" in chosen:
+        # the variable stands in for --password only: a --password-column run or an EPUB-only
+        # run is not made to fail by a password set in the environment
+        password = os.environ.get("MSL_BOOK_COPY_PASSWORD") or None
     if password is not None and password_column is not None:
         problems.append("--password and --password-column: give one or the other")
     if password == "":

@@ -122,6 +122,8 @@ def may_distribute(config: BookConfig, on: dt.date | None = None) -> str | None:
     A book without a status is not under document control, and may."""
     if config.status is None:
         return None
+    if config.status == "withdrawn":
+        return "the book's status is 'withdrawn': it is not distributed, not even with --allow-draft"
     if config.status != "approved":
         return f"the book's status is '{config.status}', not 'approved': distribute it with --allow-draft"
     on = on or today()

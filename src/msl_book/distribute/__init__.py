@@ -105,12 +105,14 @@ def distribute(
     strings = Strings(getattr(book.config, "language", "en"), getattr(book.config, "strings", {}))
     template = getattr(book.config, "stamp", None) or strings("copy-stamp")  # the book's language
     line = book.config_lines.get(("stamp",), 0) if getattr(book.config, "stamp", None) else 0
-    for problem in check_template(template, roster.columns):
-        report.error(problem, CONFIG_NAME, line)
+    secret = (options.password_column or "").strip().lower()
+    for problem in check_template(template, [c for c in roster.columns if c != secret]):
+        report.error(problem, CONFIG_NAME, line)  # a password column is never printed
     when = options.date or dt.date.today()
-    # document control decides: a draft, or an approval that has expired on the issue date
-    why = may_distribute(book.config, on=when) if book.config_valid else None
-    if why is not None and not options.allow_draft:
+    # document control decides: a draft, or an approval that has expired (a back-dated
+    # --date does not make an expired book current)
+    why = may_distribute(book.config, on=max(when, dt.date.today())) if book.config_valid else None
+    if why is not None and (not options.allow_draft or "withdrawn" in why):
         key = "expiry_date" if "expired" in why else "status"
         report.error(why, CONFIG_NAME, book.config_lines.get((key,), 0))
     stamps = {row.line: _stamp(template, row, book, when) for row in roster.rows} if not report.errors else {}

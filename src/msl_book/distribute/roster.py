@@ -22,7 +22,11 @@ KNOWN = ("name", "id", "cohort", "email")
 BOOK_FIELDS = ("date", "copy_id", "title", "version", "document_code")
 SEPARATOR = " · "
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# control characters (invisible, undrawable), bidi overrides and isolates (which could make a
+# name read as another) and what XML forbids (an EPUB copy would not parse)
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]"
+)
 _UNSAFE = re.compile(r"[^\w.-]+")  # path separators, control characters, quotes, commas...
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 
@@ -90,6 +94,13 @@ def read_roster(file: Path, shown: str, report: Report, password_column: str | N
         return roster
     header_line, header = records[0]
     columns = [h.strip().lower() for h in header]
+    # the empty columns a spreadsheet writes after the last one (name,id,,): no column at all
+    while (
+        columns
+        and not columns[-1]
+        and all(len(c) < len(columns) or not c[len(columns) - 1].strip() for _, c in records[1:])
+    ):
+        columns.pop()
     roster.columns = columns
     ok = True
     for i, col in enumerate(columns):
@@ -113,7 +124,7 @@ def read_roster(file: Path, shown: str, report: Report, password_column: str | N
         if len(cells) > len(columns) and any(c.strip() for c in cells[len(columns) :]):
             report.error(f"the row has {len(cells)} cells but the header {len(columns)} columns", shown, line)
             continue
-        values = {col: (cells[i].strip() if i < len(cells) else "") for i, col in enumerate(columns)}
+        values = {col: clean(cells[i].strip()) if i < len(cells) else "" for i, col in enumerate(columns)}
         row = Row(line, values)
         bad = False
         for col in REQUIRED:
@@ -185,7 +196,7 @@ def render_stamp(template: str, values: dict[str, str]) -> str:
 
 def clean(value: str) -> str:
     """A cell as the stamp shows it: control characters (invisible, undrawable) removed."""
-    return _CONTROL.sub("", value)
+    return _CONTROL.sub(lambda m: " " if m[0] in "\t\n\r" else "", value)  # a tab is a space
 
 
 def safe_file_name(text: str, limit: int = 60) -> str:
