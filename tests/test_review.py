@@ -272,3 +272,26 @@ def test_handbook_against_an_edited_copy(tmp_path: Path) -> None:
     if VALIDATOR.exists():
         done = subprocess.run([str(VALIDATOR), str(PDFCHECK), str(pdf)], capture_output=True, text=True)
         assert "pdfcheck: 0 problems" in done.stdout + done.stderr, done.stdout
+
+
+def test_a_new_note_and_a_changed_link_address_are_changes(tmp_path: Path) -> None:
+    """Words alone miss them: a note added to a paragraph (print sets its text at the call,
+    a block of its own) and a link that now goes elsewhere (print shows the address)."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    for copy in (old, new):
+        shutil.copytree(FIXTURES / "minimal", copy)
+    anchor = "See [the second chapter](#second) and the [figure](#fig-dot)."
+    _edit(
+        old / "chapters/01-first.md", anchor, anchor + "\n\nThe [code](https://example.com/a) here.\n\nPlain."
+    )
+    _edit(
+        new / "chapters/01-first.md",
+        anchor,
+        anchor + "\n\nThe [code](https://example.com/b) here.\n\nPlain.[^2]",
+    )
+    chapter = new / "chapters/01-first.md"
+    chapter.write_text(chapter.read_text("utf-8") + "\n[^2]: A new note.\n", "utf-8")
+    root, _ = marked_document(prepare(new, Report()), str(old))
+    changed = {text for mark, text in _marked(root) if mark == "review-changed"}
+    assert {"The code here.", "Plain."} <= changed
+    assert "Opening paragraph of the first chapter, with a note." not in changed  # its note is unchanged

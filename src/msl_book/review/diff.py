@@ -60,6 +60,11 @@ def atom_key(el: etree._Element) -> str | None:
     if tag == "a" and (has_class(el, "xref") or has_class(el, "noteref")):
         words = re.sub(r"\d+", "#", "".join(el.itertext()))
         return f"\0xref:{el.get('href', '')}:{words}"
+    if tag == "a" and not el.get("href", "#").startswith("#"):
+        # a link elsewhere: where it goes is part of the text (print shows the address)
+        return f"\0link:{el.get('href', '')}:{''.join(el.itertext())}"
+    if tag == "span" and has_class(el, "footnote"):
+        return "\0note"  # a note's call; its text is a block of its own
     if tag == "span" and any(has_class(el, c) for c in LABELS):
         return "\0label"
     return None
@@ -99,7 +104,9 @@ def _items(block: etree._Element) -> list[tuple[etree._Element, str]]:
         if el.text:
             items.append((el, "text"))
         for child in el:
-            if isinstance(child.tag, str) and not is_block(child):
+            if isinstance(child.tag, str) and local(child) == "span" and has_class(child, "footnote"):
+                items.append((child, "atom"))  # the call (print sets the note at it)
+            elif isinstance(child.tag, str) and not is_block(child):
                 if atom_key(child) is not None:
                     items.append((child, "atom"))
                 else:
