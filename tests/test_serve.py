@@ -423,3 +423,25 @@ def test_browser_applies_a_saved_stylesheet(preview: Preview, page: Page) -> Non
         "body { background-color: rgb(4, 5, 6) !important; }\n", encoding="utf-8"
     )
     expect(body).to_have_css("background-color", "rgb(4, 5, 6)")
+
+
+def test_ctrl_c_stops_the_preview_even_when_its_shell_ignored_sigint(tmp_path: Path) -> None:
+    """A background job or a test runner's worker starts the preview with SIGINT ignored,
+    and Python then installs no handler: serve installs its own, so Ctrl+C still stops it."""
+    project = make_book(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "msl_book", "serve", str(project), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line.startswith("Serving A Tiny Test Book at "), line
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=WAIT) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=WAIT)

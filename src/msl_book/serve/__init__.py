@@ -8,6 +8,7 @@ terminal gets one line per build, and the book's problems as ``path:line: messag
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
@@ -126,6 +127,9 @@ def _describe(changes: Iterable[str], project: Path) -> str:
 
 def run(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
     """``msl-book serve``: preview the book until Ctrl+C."""
+    # Ctrl+C stops the preview even when the shell started it with SIGINT ignored (a
+    # background job, a test runner's worker): Python then installs no handler of its own
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server = PreviewServer(project, host=host, port=port)
     except OSError as exc:
@@ -141,4 +145,8 @@ def run(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: 
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
     finally:
-        server.stop()
+        # stopping waits for the watcher and the open requests, but not for ever: the
+        # threads are daemons, so the process ends once this returns
+        stopper = threading.Thread(target=server.stop, name="msl-book-stop", daemon=True)
+        stopper.start()
+        stopper.join(timeout=3)
