@@ -63,7 +63,7 @@ def edit_paragraph(path: Path, extra_words: int = 0) -> None:
     words = lines[n].split(" ")
     words[3], words[7] = words[7], words[3]  # the same length: the page count stays
     if extra_words:
-        words += (["further"] * extra_words)
+        words += ["further"] * extra_words
     lines[n] = " ".join(words)
     path.write_text(text[:body_at] + "\n".join(lines), "utf-8")
 

@@ -204,7 +204,7 @@ def weasyprint_worker(project: str, html_file: str, pdf_out: str, settings_json:
     sheets = [
         CSS(filename=str(p), font_config=fonts, url_fetcher=fetcher) for _, p in theme.stylesheets("pdf")
     ]
-    geometry = layout.page_geometry_css(settings["page_size"]) + layout.edition_css("screen")
+    geometry = layout.page_geometry_css(settings["page_size"])
     sheets.insert(2, CSS(string=geometry, font_config=fonts))
     with patched():
         document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(

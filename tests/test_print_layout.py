@@ -88,7 +88,7 @@ def test_blank_pages_carry_no_running_head_or_folio(tmp_path):
     report = Report()
     p = prepare(project, report)
     html = print_html(p.model, p.env, print_meta(p.book, p.modified, "screen", None))
-    layout = pdf_layout.lay_out(html, p.book.root, p.theme, p.book.config.page_size, "screen", report)
+    layout = pdf_layout.lay_out(html, p.book.root, p.theme, p.book.config.page_size, report)
     pdf_layout.write_pdf(layout, tmp_path / "book.pdf", "ua-1", b"0" * 32, report)
     texts = [page.extract_text() or "" for page in PdfReader(tmp_path / "book.pdf").pages]
     blank = [page.index for page in layout.pages if page.blank]

@@ -31,7 +31,6 @@ from .l10n import Strings
 from .schema import BookConfig
 
 CONFIG_NAME = "book.yaml"
-STATUSES = ("draft", "in-review", "approved", "withdrawn")
 CONTROL_KEYS = ("approved_by", "approval_date", "review_date", "expiry_date", "history")
 WATERMARK_GREY = "#d9d9d9"  # light enough for black text over it, dark enough to be seen on paper
 

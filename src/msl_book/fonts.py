@@ -33,6 +33,10 @@ IGNORED_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 
 def font_faces(theme: Theme) -> list[tuple[str, Path]]:
     """(family, file) of every @font-face in the print stylesheets, book.yaml's fonts: included."""
+    return theme.cached("font_faces", lambda: _font_faces(theme))
+
+
+def _font_faces(theme: Theme) -> list[tuple[str, Path]]:
     faces: list[tuple[str, Path]] = [(f.family, f.file) for f in theme.fonts.faces] if theme.fonts else []
     for rel, _, text in theme.stylesheet_texts("pdf"):
         if rel == GENERATED:
@@ -56,6 +60,10 @@ def font_faces(theme: Theme) -> list[tuple[str, Path]]:
 
 def stack_families(theme: Theme) -> set[str]:
     """Every family a font-family stack of the stylesheets names (both outputs)."""
+    return theme.cached("stack_families", lambda: _stack_families(theme))
+
+
+def _stack_families(theme: Theme) -> set[str]:
     names: set[str] = set()
     for fmt in ("pdf", "epub"):
         for _, _, text in theme.stylesheet_texts(fmt):
@@ -85,16 +93,12 @@ def covered_characters(theme: Theme) -> frozenset[int]:
     return frozenset(codes)
 
 
-def unused_faces(
-    theme: Theme, chars: str, known: tuple[list[tuple[str, Path]], set[str]] | None = None
-) -> list[tuple[str, Path]]:
-    """The declared faces that no stack names and that have all of ``chars``; ``known``:
-    (font_faces, stack_families) of the theme, when the caller asks for many characters
-    (parsing the stylesheets for each of a Japanese book's 1,000 characters took a minute)."""
-    faces, used = known or (font_faces(theme), stack_families(theme))
+def unused_faces(theme: Theme, chars: str) -> list[tuple[str, Path]]:
+    """The declared faces that no stack names and that have all of ``chars``."""
+    used = stack_families(theme)
     return [
         (family, path)
-        for family, path in faces
+        for family, path in font_faces(theme)
         if family not in used and all(ord(c) in _cmap(path, path.stat().st_mtime) for c in chars)
     ]
 
@@ -169,16 +173,12 @@ def describe(chars: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-Known = tuple[list[tuple[str, Path]], set[str]]  # (font_faces, stack_families) of a theme
-
-
-def missing_message(chars: list[str], theme: Theme, root: Path, known: Known | None = None) -> str:
+def missing_message(chars: list[str], theme: Theme, root: Path) -> str:
     """What to say about characters no font of the book can draw, and which font could:
     one of the book's own that no font-family names, else an installed one."""
-    known = known or (font_faces(theme), stack_families(theme))
     groups: dict[tuple[str, str, bool], list[str]] = {}
     for char in chars:
-        unused = unused_faces(theme, char, known)
+        unused = unused_faces(theme, char)
         if unused:
             key = (unused[0][0], relative(unused[0][1], root), True)
         elif found := system_font(char):
@@ -209,7 +209,6 @@ def check_characters(book: Book, theme: Theme, report: Report) -> None:
     if not covered:
         return
     sources = [book.root / "book.yaml", *(ch.file for ch in book.chapters)]
-    known: tuple[list[tuple[str, Path]], set[str]] | None = None
     for name in getattr(book.config, "bibliography", None) or []:  # entries are printed too
         bib = (book.root / name).resolve()
         if is_inside(bib, book.root) and bib.is_file():
@@ -228,14 +227,12 @@ def check_characters(book: Book, theme: Theme, report: Report) -> None:
         if not missing:  # the common case, at the speed of set()
             continue
         seen: set[str] = set()
-        if known is None:  # the stylesheets read once, not for every character
-            known = (font_faces(theme), stack_families(theme))
         for number, line in enumerate(text.splitlines(), start=1):
             new = [c for c in sorted(missing.intersection(line), key=line.index) if c not in seen]
             if not new:
                 continue
             seen.update(new)
-            report.error(missing_message(new, theme, book.root, known), relative(path, book.root), number)
+            report.error(missing_message(new, theme, book.root), relative(path, book.root), number)
 
 
 def check_stacks(theme: Theme, report: Report) -> None:

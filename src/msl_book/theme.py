@@ -7,13 +7,16 @@ file by file, over the theme's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from .fontfiles import BookFonts
     from .model import Book
+
+T = TypeVar("T")
 
 
 @cache
@@ -35,6 +38,7 @@ class Theme:
         self.default = theme_dir().resolve()
         self.fonts = fonts  # book.yaml's fonts:, when it has them
         self.languages = languages  # the book's and its chapters' languages
+        self._memo: dict[str, object] = {}  # what is derived from the stylesheets, read once
 
     @property
     def typefaces(self) -> list[str]:
@@ -83,11 +87,21 @@ class Theme:
         names = ["base.css", "print.css" if fmt == "pdf" else "epub.css", "custom.css"]
         return [(n, p) for n in names if (p := self.style(n)) is not None]
 
+    def cached(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, once per theme: a build asks for the stylesheets and what comes from
+        them (their faces, their stacks) many times, and a theme is made per build."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]  # type: ignore[return-value]
+
     def stylesheet_texts(self, fmt: str) -> list[tuple[str, Path | None, str]]:
         """(relpath, file, text) of the stylesheets as the outputs get them: font stacks
         made from book.yaml's fonts:, and the generated rules (fonts:'s @font-face rules,
         the languages' justification) before a book's custom.css. ``file`` is None for the
         generated sheet."""
+        return list(self.cached(f"texts:{fmt}", lambda: self._stylesheet_texts(fmt)))
+
+    def _stylesheet_texts(self, fmt: str) -> list[tuple[str, Path | None, str]]:
         from .fontfiles import GENERATED, generated_css
 
         sheets: list[tuple[str, Path | None, str]] = []

@@ -102,7 +102,7 @@ def distribute(
     book = load_book(project, report)
     if book is None:
         raise BookError(report.items)
-    strings = Strings(getattr(book.config, "language", "en"), getattr(book.config, "strings", {}))
+    strings = Strings.of(book.config)
     template = getattr(book.config, "stamp", None) or strings("copy-stamp")  # the book's language
     line = book.config_lines.get(("stamp",), 0) if getattr(book.config, "stamp", None) else 0
     secret = (options.password_column or "").strip().lower()
@@ -324,8 +324,7 @@ def _stamp(template: str, row: Row, book: Book, when: dt.date) -> str:
 
 
 def _notice(book: Book, row: Row) -> str:
-    strings = Strings(book.config.language, book.config.strings)
-    return strings("copy-notice", copy_id=copy_id(book, row))
+    return Strings.of(book.config)("copy-notice", copy_id=copy_id(book, row))
 
 
 def _fonts(book: Book, report: Report) -> list[StampFont]:

@@ -90,12 +90,24 @@ def _translations(name: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+@cache
+def direction(tag: str) -> str:
+    """'rtl' for a language written from right to left (Arabic, Hebrew, Persian, Urdu…)."""
+    return "rtl" if babel_locale(tag).character_order == "right-to-left" else "ltr"
+
+
 @dataclass(frozen=True)
 class Strings:
     """The built-in strings of one book: ``strings("chapter-label", number=3)``."""
 
     language: str  # the book's language tag
     overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: object) -> Strings:
+        """A book's strings: its language and book.yaml strings: (neither, when book.yaml
+        was invalid and the config holds only what could be read)."""
+        return cls(getattr(config, "language", "en"), getattr(config, "strings", {}))
 
     @property
     def catalogue(self) -> str | None:
@@ -111,8 +123,7 @@ class Strings:
 
     @property
     def direction(self) -> str:
-        """'rtl' for a language written from right to left (Arabic, Hebrew, Persian, Urdu…)."""
-        return "rtl" if babel_locale(self.language).character_order == "right-to-left" else "ltr"
+        return direction(self.language)
 
     def date(self, day: dt.date) -> str:
         """A date written out, as the language writes it: '4 March 2026', '4. März 2026'."""

@@ -52,9 +52,7 @@ PASSES: tuple[Pass, ...] = (
 
 def resolve(book: Book, report: Report, passes: Sequence[Pass] = PASSES) -> BookModel:
     """Run every pass over the book; problems go to ``report``."""
-    config = book.config  # without its fields when book.yaml was invalid (loader.load_book)
-    strings = Strings(getattr(config, "language", "en"), getattr(config, "strings", {}))
-    model = BookModel(book=book, strings=strings)
+    model = BookModel(book=book, strings=Strings.of(book.config))
     for run in passes:
         run(model, report)
     return model

@@ -21,7 +21,7 @@ from lxml import etree
 
 from ..document import BookModel
 from ..errors import Report
-from ..l10n import Strings
+from ..l10n import direction as language_direction
 from ..xhtml import element, local, q
 
 # strong letters of each direction (the scripts books mix: Latin, Greek, Cyrillic; Hebrew,
@@ -53,7 +53,7 @@ def _isolate(root: etree._Element, pattern: re.Pattern[str], other: str, directi
         if not isinstance(el.tag, str):
             continue
         lang = el.get("lang")
-        if lang and not el.get("dir") and (d := Strings(lang).direction) != direction:
+        if lang and not el.get("dir") and (d := language_direction(lang)) != direction:
             el.set("dir", d)  # a phrase in a language written the other way: [..]{lang=en}
         if not _skipped(el) and el.text and pattern.search(el.text):
             lead, runs = _runs(el.text, pattern, other)

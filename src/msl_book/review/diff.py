@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 
 from lxml import etree
 
-from ..xhtml import has_class, local
+from ..xhtml import add_class, has_class, local
 
 BLOCK_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "figcaption", "caption"}
 BLOCK_TAGS |= {"td", "th", "pre", "blockquote", "figure"}
@@ -314,12 +314,6 @@ def mark_all(block: Block, tag: str) -> None:
                 made = owner[0] if where == "text" else owner.getnext()
                 if made is not None:
                     made.tail = None
-
-
-def add_class(el: etree._Element, name: str) -> None:
-    classes = el.get("class", "").split()
-    if name not in classes:
-        el.set("class", " ".join([*classes, name]))
 
 
 # -- blocks of a chapter ------------------------------------------------------------------

@@ -87,18 +87,11 @@ def direction_css(direction: str) -> str:
     )
 
 
-def edition_css(edition: str) -> str:
-    if edition != "print":
-        return ""
-    return "@page { bleed: 3mm; marks: crop cross; }\nhtml { --bleed: 3mm; }\n"
-
-
 def lay_out(
     html: str,
     project: Path,
     theme: Theme,
     page_size: str,
-    edition: str,
     report: Report,
     progress: Callable[[str], None] | None = None,
     extra_css: str = "",
@@ -119,9 +112,7 @@ def lay_out(
             sheets.append(CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher))
         source = shown(path, project, theme) if path else f"(generated) styles/{rel}"
         report_logs(logs.records, None, project, report, source=source)
-    geometry = CSS(
-        string=page_geometry_css(page_size) + edition_css(edition) + extra_css, font_config=font_config
-    )
+    geometry = CSS(string=page_geometry_css(page_size) + extra_css, font_config=font_config)
     sheets.insert(2, geometry)  # after base.css and print.css, before the generated rules and custom.css
     with (
         captured_logs() as logs,

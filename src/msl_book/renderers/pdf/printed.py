@@ -7,7 +7,7 @@ coordinates, as WeasyPrint's own bleed does, so that nothing on the page moves: 
 destinations, the outline and the tag tree stay as they are), the TrimBox the page as it
 was. The marks are drawn in the bleed as an artifact (``/Artifact BMC … EMC``), outside the
 tagged content. A page whose colour or image runs to its edges (the cover) is scaled about
-its centre until it covers the bleed too, as CSS did with ``--bleed``.
+its centre until it covers the bleed too.
 
 Laying the book out once is what makes "page 12" the same page in both editions (and the
 EPUB's page-list), by construction rather than by two layouts agreeing; and it halves the

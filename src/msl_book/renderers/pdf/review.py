@@ -102,7 +102,6 @@ class ReviewRenderer:
             book.root,
             theme,
             book.config.page_size,
-            "screen",
             report,
             say,
             extra_css=extra,

@@ -37,7 +37,6 @@ class Settings:
     project: Path
     theme: Theme
     page_size: str
-    edition: str
     standard: str
     identifier: bytes
     extra_css: str = ""  # the book's own page rules (openers)
@@ -238,7 +237,6 @@ def work(
             settings.project,
             settings.theme,
             settings.page_size,
-            settings.edition,
             report,
             extra_css=css,
             patches=[part_patch(state)],
