@@ -324,7 +324,8 @@ def _stamp(template: str, row: Row, book: Book, when: dt.date) -> str:
 
 
 def _notice(book: Book, row: Row) -> str:
-    return Strings.of(book.config)("copy-notice", copy_id=copy_id(book, row))
+    strings = Strings.of(book.config)
+    return strings("copy-notice", copy_id=copy_id(book, row))
 
 
 def _fonts(book: Book, report: Report) -> list[StampFont]:
