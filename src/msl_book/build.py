@@ -150,7 +150,7 @@ def _render(
     with outputs.staging(out_dir) as staging:
         try:
             for prepared in editions:
-                job = Job(prepared, staging, report, say)
+                job = Job(prepared, staging, report, say, reuse=not options.force)
                 page_map = None  # each language's EPUB follows its own PDF's pages
                 for renderer in renderers(options, prepared.book):
                     result = renderer.render(job, page_map)

@@ -33,6 +33,7 @@ class Job:
     report: Report
     say: Progress
     done: list[Rendered] = field(default_factory=list)  # this edition's outputs so far, in order
+    reuse: bool = True  # False (build --force): no earlier layout is taken from dist/
 
     @property
     def model(self) -> BookModel:

@@ -7,13 +7,14 @@ page map of its layout (which block starts each printed page) for the EPUB's pag
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ... import doccontrol
+from ... import cache, doccontrol
 from ...document import BookModel
 from ...fonts import check_characters, font_faces
 from ...index_terms import Mark
@@ -29,6 +30,7 @@ from .printed import derive
 if TYPE_CHECKING:
     from ...theme import Theme
 
+STORE = ".msl-book-parts"  # in the output directory: laid-out parts a rebuild may reuse
 LayOut = Callable[[str, Path, bool], "pdf_layout.PrintLayout"]  # html, target, final -> layout
 
 
@@ -118,8 +120,15 @@ class PdfRenderer:
             direction=model.strings.direction,
         )
 
+        store = parts.PartStore(
+            job.staging.parent / STORE / job.name,
+            layout_fingerprint(job, settings),
+            {rel: file_digest(path) for rel, path in image_files(job).items()},
+            read=job.reuse,
+        )
+
         def lay_out(html: str, target: Path, final: bool) -> pdf_layout.PrintLayout:
-            layout = parts.render(html, settings, target, report, say)
+            layout = parts.render(html, settings, target, report, say, store)
             if layout is None:  # short enough to lay out in one piece
                 layout = pdf_layout.lay_out(
                     html,
@@ -143,6 +152,7 @@ class PdfRenderer:
             layout = lay_out(html, file, final=True)
         else:
             layout = self._with_index(model, job, meta, html, file, lay_out)
+        store.prune()
         try:
             if pdf_layout.check_fonts(layout, theme, report):
                 check_characters(book, theme, report)  # say which characters, and where
@@ -158,6 +168,48 @@ class PdfRenderer:
         ]
         page_map = PageMap(markers, page_source(book), anchors_of(layout.pages))
         return Rendered("pdf", file, len(layout.pages), self.edition, page_map, layout.written, self.publish)
+
+
+def layout_fingerprint(job: Job, settings: parts.Settings) -> str:
+    """What every part's layout depends on besides its HTML, its numbers and the images it
+    shows: the code, the stylesheets as WeasyPrint gets them, the files they load (fonts,
+    the theme's images) and the page settings."""
+    theme = job.theme
+    digest = hashlib.sha256(cache.code_fingerprint().encode())
+    for rel, _path, text in theme.stylesheet_texts("pdf"):
+        digest.update(f"\0sheet {rel}\0{text}".encode())
+    files = [p for directory in theme.style_dirs for p in sorted(directory.rglob("*")) if p.is_file()]
+    files += [face.file for face in theme.fonts.faces] if theme.fonts else []
+    for file in files:
+        digest.update(f"\0file {file}\0{file_digest(file)}".encode())
+    shared = (settings.page_size, settings.standard, settings.extra_css, settings.sides_follow_folios)
+    shared += (settings.cover_label, settings.direction, str(settings.project))
+    digest.update(repr(shared).encode() + settings.identifier)
+    return digest.hexdigest()
+
+
+def image_files(job: Job) -> dict[str, Path]:
+    """The files a part's HTML may name (SVGs are written into it): project-relative path ->
+    file."""
+    model = job.model
+    files = dict(model.images)
+    if cover := model.book.config.cover:
+        files[cover] = (model.book.root / cover).resolve()
+    return files
+
+
+@functools.cache
+def _file_digest_of(path: Path, size: int, mtime: int) -> str:
+    return cache.sha256(path)
+
+
+def file_digest(path: Path) -> str:
+    """A file's SHA-256, computed once per version of it in a live process (serve)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return _file_digest_of(path, stat.st_size, stat.st_mtime_ns)
 
 
 def _marks_pages(marks: list[Mark], pages: list[PageInfo]) -> dict[str, tuple[int, str]]:

@@ -27,13 +27,14 @@ from .. import merge
 from ..pages import PageInfo, page_label_ranges
 from .plan import NotSettled, PartPlan, Plan, settle
 from .split import describe, split
+from .store import PartStore
 from .workers import Runner, Settings, death, report_failure
 
-PART_CHARS = 120_000  # characters of text per part: about 40 A4 pages
+PART_CHARS = 30_000  # characters of text per part: about 10 A4 pages, a chapter or so
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
 KEEP_PAGES = 200
 
-__all__ = ["Settings", "part_chars", "render", "split"]
+__all__ = ["PartStore", "Settings", "part_chars", "render", "split"]
 
 
 def part_chars() -> int:
@@ -43,9 +44,15 @@ def part_chars() -> int:
 
 
 def render(
-    html: str, settings: Settings, target: Path, report: Report, say: Callable[[str], None]
+    html: str,
+    settings: Settings,
+    target: Path,
+    report: Report,
+    say: Callable[[str], None],
+    store: PartStore | None = None,
 ) -> pdf_layout.PrintLayout | None:
-    """Lay out and write the book in parts; None when it is short enough for one piece."""
+    """Lay out and write the book in parts; None when it is short enough for one piece.
+    With a ``store``, parts laid out before with the same numbers are taken from it."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None  # workers start as copies of this process (Linux); elsewhere, one piece
     pieces = split(html, part_chars())
@@ -58,11 +65,15 @@ def render(
         ],
         KEEP_PAGES,
     )
+    if store is not None:  # the last layouts' page counts and anchors are the best guesses
+        for index, piece in enumerate(pieces):
+            if known := store.measured(piece.html, piece.chapters):
+                plan.measured(index, *known)
     tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
     joining = False
     try:
         files = [tmp / f"part-{i:03d}.pdf" for i in range(len(pieces))]
-        runner = Runner(pieces, plan, files, settings, report)
+        runner = Runner(pieces, plan, files, settings, report, store)
         say(f"Laying out {len(pieces)} parts")
         gc.freeze()  # the children's collections leave the parent's objects (and pages) alone
         try:
@@ -83,6 +94,8 @@ def render(
                 f"{exc}: {', '.join(describe(pieces[i]) for i in plan.stale())}; {UNTOUCHED}"
             ) from None
         report.raise_if_failed()
+        if store is not None:
+            say(f"{runner.reused} of {len(pieces)} parts unchanged, {runner.laid_out} layouts made")
         pages: list[PageInfo] = []
         for result in runner.results:
             offset = len(pages)

@@ -28,6 +28,7 @@ from .. import layout as pdf_layout
 from ..pages import PageInfo, page_infos
 from .plan import Numbers, Plan
 from .split import PART_CONTINUED_CSS, PART_END, PART_END_CSS, Piece, describe
+from .store import PartStore, Stored
 
 MAX_WORKERS = max(1, min(4, os.cpu_count() or 1))  # each busy worker holds a part's pages
 
@@ -51,6 +52,8 @@ class Result:
 
     pages: list[PageInfo] = field(default_factory=list)
     fonts: set[str] = field(default_factory=set)
+    anchors: dict[str, int] = field(default_factory=dict)
+    diagnostics: list = field(default_factory=list)  # of the final layout and its writing
 
 
 @dataclass
@@ -64,9 +67,18 @@ class _Child:
 
 class Runner:
     def __init__(
-        self, pieces: list[Piece], plan: Plan, files: list[Path], settings: Settings, report: Report
+        self,
+        pieces: list[Piece],
+        plan: Plan,
+        files: list[Path],
+        settings: Settings,
+        report: Report,
+        store: PartStore | None = None,
     ):
         self.pieces, self.plan, self.files, self.settings, self.report = pieces, plan, files, settings, report
+        self.store = store
+        self.reused = 0  # parts taken from the store
+        self.laid_out = 0  # layouts made
         self.results = [Result() for _ in pieces]
         self.context = multiprocessing.get_context("fork")
         self.children: list[_Child] = []
@@ -85,7 +97,9 @@ class Runner:
         while todo or self._busy():
             if todo and self._busy() < MAX_WORKERS:
                 index = todo.pop(0)
-                self._start(index, self.plan.guesses(index), keep=self.plan.parts[index].keep, final=False)
+                guesses = self.plan.guesses(index)
+                if not self._reuse(index, guesses):
+                    self._start(index, guesses, keep=self.plan.parts[index].keep, final=False)
             else:
                 self._receive()
         _add(self.report, self.measuring.errors)
@@ -108,20 +122,38 @@ class Runner:
                     child.busy = True
                 else:
                     index = todo.pop(0)
+                    if self.plan.parts[index].given == numbers[index] or self._reuse(index, numbers[index]):
+                        continue  # taken from the store, with these numbers
                     self._start(index, self.plan.give(index, numbers[index]), keep=False, final=True)
             else:
                 self._receive()
+
+    def _reuse(self, index: int, numbers: Numbers) -> bool:
+        """Take part ``index`` laid out with ``numbers`` from the store, if it has it."""
+        if self.store is None:
+            return False
+        stored = self.store.get(self.pieces[index].html, numbers, self.files[index])
+        if stored is None:
+            return False
+        self.plan.give(index, numbers)
+        self.plan.measured(index, len(stored.pages), stored.anchors)
+        self.results[index] = Result(stored.pages, stored.fonts, stored.anchors, stored.diagnostics)
+        _add(self.report, stored.diagnostics)
+        self.reused += 1
+        return True
 
     def _busy(self) -> int:
         return sum(c.busy for c in self.children)
 
     def _start(self, index: int, numbers: Numbers, keep: bool, final: bool) -> None:
         known, unknown = (numbers.values, {}) if final else ({}, numbers.values)
+        self.files[index].unlink(missing_ok=True)  # it may be a link to the store's copy: never written into
         state = PartState(numbers.first, known, unknown, end_page=PART_END)
         mine, theirs = self.context.Pipe()
         args = (theirs, self.pieces[index].html, state, self.files[index], self.settings, keep, final)
         process = self.context.Process(target=work, args=args, daemon=True)
         process.start()
+        self.laid_out += 1
         theirs.close()
         self.children.append(_Child(index, process, mine))
 
@@ -155,19 +187,33 @@ class Runner:
             if kind == "measured":  # a kept part, waiting for its numbers
                 _, count, anchors = message
                 self.plan.measured(child.index, count, anchors)
+                self._measure(child.index, count, anchors)
                 child.busy = False
             elif kind == "laid-out":
                 _, pages, anchors, diagnostics, final = message
-                self.results[child.index].pages = pages
+                self.results[child.index] = Result(pages, set(), anchors, list(diagnostics) if final else [])
                 self.plan.measured(child.index, len(pages), anchors)
+                self._measure(child.index, len(pages), anchors)
                 if not final:  # a kept part that could not take its numbers is laid out again
                     self.plan.parts[child.index].given = None
                 _add(self.report if final else self.measuring, diagnostics)
             elif kind == "written":
-                _, self.results[child.index].fonts, diagnostics = message
+                _, fonts, diagnostics = message
+                result = self.results[child.index]
+                result.fonts = fonts
+                result.diagnostics += diagnostics
                 _add(self.report, diagnostics)
+                given = self.plan.parts[child.index].given
+                if self.store is not None and given is not None:
+                    stored = Stored(result.pages, result.anchors, result.fonts, result.diagnostics)
+                    self.store.put(self.pieces[child.index].html, given, self.files[child.index], stored)
             elif kind == "exit":
                 child.done = True
+
+    def _measure(self, index: int, count: int, anchors: dict[str, int]) -> None:
+        if self.store is not None:
+            piece = self.pieces[index]
+            self.store.measure(piece.html, piece.chapters, count, anchors)
 
     def _which(self, index: int) -> str:
         return f"part {index + 1} of {len(self.pieces)} ({describe(self.pieces[index])})"

@@ -1,0 +1,193 @@
+"""Incremental rebuilds (renderers/pdf/parts/store.py): a rebuild after an edit lays out
+only the parts the edit changed and takes the rest from dist/, and gives the same files
+as a cold build of the same sources.
+
+The book is the benchmark generator's (chapters with footnotes, page references back and
+forth, figures, tables, a glossary), laid out a chapter a part. A seeded sequence of
+random edits of every kind an author makes (insert, delete, retitle, add a figure and a
+reference to it, move a chapter) is built after each edit twice: incrementally, in the
+same project and output directory as the builds before, and cold, in a fresh output
+directory with --force. The PDFs and EPUBs must be the same bytes.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from msl_book.build import BuildOptions, build
+from msl_book.renderers.pdf import STORE
+
+from conftest import ROOT
+
+SEED = 17
+
+
+def _chapters(project: Path) -> list[Path]:
+    return sorted((project / "chapters").glob("[0-9][0-9][0-9]-ch*.md"))
+
+
+def _body(path: Path) -> tuple[str, list[str]]:
+    """The front matter and the paragraphs (blocks) of a chapter."""
+    text = path.read_text("utf-8")
+    end = text.index("\n---\n", 4) + 5
+    return text[:end], text[end:].split("\n\n")
+
+
+def _prose(blocks: list[str]) -> list[int]:
+    return [i for i, b in enumerate(blocks) if len(b) > 200 and b[:1].isalpha()]
+
+
+def insert(project: Path, rng: random.Random) -> str:
+    path = rng.choice(_chapters(project))
+    head, blocks = _body(path)
+    at = rng.choice(_prose(blocks))
+    blocks.insert(at + 1, " ".join(reversed(blocks[at].split(" "))).capitalize())
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    return f"insert a paragraph in {path.name}"
+
+
+def delete(project: Path, rng: random.Random) -> str:
+    path = rng.choice(_chapters(project))
+    head, blocks = _body(path)
+    del blocks[rng.choice(_prose(blocks))]
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    return f"delete a paragraph of {path.name}"
+
+
+def retitle(project: Path, rng: random.Random) -> str:
+    path = rng.choice(_chapters(project))
+    text = path.read_text("utf-8")
+    headings = re.findall(r"^## .+$", text, flags=re.M)
+    old = rng.choice(headings)
+    path.write_text(text.replace(old, old + " and what follows from it", 1), "utf-8")
+    return f"retitle {old!r} in {path.name}"
+
+
+def add_figure(project: Path, rng: random.Random) -> str:
+    chapters = _chapters(project)
+    path = rng.choice(chapters)
+    head, blocks = _body(path)
+    at = rng.choice(_prose(blocks))
+    figure = '{#fig-added}\n![A new diagram of the field plan](../images/fig03.svg "The field plan, added")'
+    blocks.insert(at + 1, figure)
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    other = chapters[0] if path != chapters[0] else chapters[-1]
+    head, blocks = _body(other)
+    first = _prose(blocks)[0]
+    blocks[first] += " The field plan is drawn in [](#fig-added)."
+    other.write_text(head + "\n\n".join(blocks), "utf-8")
+    return f"add a figure to {path.name}, referenced from {other.name}"
+
+
+def move(project: Path, rng: random.Random) -> str:
+    config = project / "book.yaml"
+    text = config.read_text("utf-8")
+    names = [p.name for p in _chapters(project)]
+    a, b = rng.sample(names, 2)
+    text = text.replace(a, "\0").replace(b, a).replace("\0", b)
+    config.write_text(text, "utf-8")
+    return f"swap {a} and {b}"
+
+
+EDITS: list[Callable[[Path, random.Random], str]] = [insert, delete, retitle, add_figure, move]
+
+
+def _build(project: Path, out: Path, force: bool) -> tuple[bytes, bytes, list[str]]:
+    said: list[str] = []
+    result = build(project, BuildOptions(output=out, force=force), said.append)
+    files = {o.format: o.path.read_bytes() for o in result.outputs}
+    return files["pdf"], files["epub"], said
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    project = tmp_path / "book"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate.py"), str(project), "--pages", "36"], check=True
+    )
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "10000")  # the front matter, then a part a chapter
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    return project
+
+
+def test_random_edits_rebuild_to_the_cold_build_bytes(book: Path, tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    out = book / "dist"
+    _, _, said = _build(book, out, force=False)
+    assert "Laying out 5 parts" in said  # the front matter and the three chapters and glossary
+    for step, edit in enumerate(EDITS):
+        what = edit(book, rng)
+        pdf, epub, said = _build(book, out, force=False)
+        cold_pdf, cold_epub, _ = _build(book, tmp_path / f"cold-{step}", force=True)
+        assert pdf == cold_pdf, f"after step {step} ({what}) the incremental PDF differs"
+        assert epub == cold_epub, f"after step {step} ({what}) the incremental EPUB differs"
+        reused = next(m for m in said if "parts unchanged" in m)
+        if edit is not move:  # which renumbers the chapters, their figures and the contents
+            assert not reused.startswith("0 of"), f"step {step} ({what}) reused nothing: {reused}"
+
+
+def test_an_edit_lays_out_only_its_own_part(book: Path) -> None:
+    """A few words swapped in one chapter: one layout, the other four parts from the store
+    (their numbers did not change), and the store holds the two builds' parts only."""
+    out = book / "dist"
+    _build(book, out, force=False)
+    path = _chapters(book)[1]
+    head, blocks = _body(path)
+    at = _prose(blocks)[0]
+    words = blocks[at].split(" ")
+    words[3], words[5] = words[5], words[3]
+    blocks[at] = " ".join(words)
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    _, _, said = _build(book, out, force=False)
+    assert "4 of 5 parts unchanged, 1 layouts made" in said
+    store = next((out / STORE).iterdir())
+    assert len(list(store.glob("*.pdf"))) == 6  # five parts, and the edited one as it was before
+
+
+def test_force_takes_nothing_from_the_store(book: Path) -> None:
+    out = book / "dist"
+    _build(book, out, force=False)
+    _, _, said = _build(book, out, force=True)
+    assert any(m.startswith("0 of 5 parts unchanged") for m in said)
+
+
+def test_a_changed_photo_lays_out_its_part_again(book: Path) -> None:
+    """A bitmap is named by the HTML, not written into it: the part showing it is laid out
+    again when the file changes, the others are not."""
+    from PIL import Image
+
+    photo = book / "images" / "photo.png"
+    Image.new("RGB", (60, 40), "navy").save(photo)
+    path = _chapters(book)[1]
+    head, blocks = _body(path)
+    blocks.insert(_prose(blocks)[0] + 1, "![A photograph of the field team](../images/photo.png)")
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    out = book / "dist"
+    _build(book, out, force=False)
+    Image.new("RGB", (60, 40), "teal").save(photo)
+    pdf, _, said = _build(book, out, force=False)
+    assert "4 of 5 parts unchanged, 1 layouts made" in said
+    cold, _, _ = _build(book, book / "cold", force=True)
+    assert pdf == cold
+
+
+def test_a_corrupt_store_is_laid_out_again(book: Path) -> None:
+    """Entries are data only: a damaged one is a miss, never an error or code run."""
+    out = book / "dist"
+    first, _, _ = _build(book, out, force=False)
+    (out / ".msl-book-cache.json").unlink()
+    for entry in next((out / STORE).iterdir()).glob("*.json"):
+        if entry.name != "used.json":
+            entry.write_text('{"pages": [{"index": "x"}], "anchors": 3}', "utf-8")
+    pdf, _, said = _build(book, out, force=False)
+    assert pdf == first
+    assert any(m.startswith("0 of 5 parts unchanged") for m in said)
+    shutil.rmtree(out / STORE)
