@@ -12,11 +12,14 @@ directory with --force. The PDFs and EPUBs must be the same bytes.
 
 from __future__ import annotations
 
+import queue
 import random
 import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -191,3 +194,64 @@ def test_a_corrupt_store_is_laid_out_again(book: Path) -> None:
     assert pdf == first
     assert any(m.startswith("0 of 5 parts unchanged") for m in said)
     shutil.rmtree(out / STORE)
+
+
+def _read_until(lines: queue.Queue, wanted: str, seen: list[str], timeout: float = 90) -> None:
+    """Take the command's lines until one contains ``wanted``."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        seen.append(line)
+        if wanted in line:
+            return
+    raise AssertionError(f"no {wanted!r} in the output:\n" + "\n".join(seen))
+
+
+def test_build_watch_rebuilds_after_a_save_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """The real command: a save rebuilds once (the outputs it writes are not sources), a
+    mistake is reported at its line and the next save builds again."""
+    import signal
+
+    from pypdf import PdfReader
+
+    from conftest import make_book
+
+    project = make_book(tmp_path)
+    command = [sys.executable, "-m", "msl_book", "build", str(project), "--format", "pdf", "--watch"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            output.put(line.rstrip("\n"))
+        output.put(None)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    lines: list[str] = []
+    try:
+        _read_until(output, "for changes (Ctrl+C to stop)", lines)
+        assert lines[-2].startswith("Built in ")
+        chapter = project / "chapters" / "02-second.md"
+        chapter.write_text(chapter.read_text("utf-8") + "\nA sentence saved while watching.\n", "utf-8")
+        _read_until(output, "Built in ", lines)
+        assert "chapters/02-second.md changed" in lines
+        text = "".join(page.extract_text() for page in PdfReader(project / "dist" / "tiny.pdf").pages)
+        assert "A sentence saved while watching." in text
+        chapter.write_text(chapter.read_text("utf-8") + "\n[a link](#no-such-id)\n", "utf-8")
+        _read_until(output, "Failed in ", lines)
+        assert any(line.startswith("chapters/02-second.md:") and "no-such-id" in line for line in lines)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        reader.join(timeout=10)
+    while (line := output.get_nowait()) is not None:
+        lines.append(line)
+    assert lines.count("chapters/02-second.md changed") == 2, "\n".join(lines)  # its outputs: no build
+    assert lines[-1] == "Stopped."

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import __version__
 from .errors import BookError, Diagnostic, Failure
 from .roles import Role
+
+if TYPE_CHECKING:
+    from .build import BuildOptions
 
 app = typer.Typer(
     name="msl-book",
@@ -144,10 +148,17 @@ def build(
             show_default="every language",
         ),
     ] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Build again after each save of a source, in this process, until Ctrl+C; "
+            "only what the edit changed is laid out again.",
+        ),
+    ] = False,
 ) -> None:
     """Build the book's PDF and EPUB (one of each per language of a translated book)."""
     from .build import BuildOptions
-    from .build import build as run
 
     editions = tuple(dict.fromkeys(e.value for e in edition)) if edition else ("screen",)
     if "review" in editions and not compare:
@@ -169,21 +180,75 @@ def build(
         languages=tuple(dict.fromkeys(language or ())),
         compare=compare,
     )
+    if watch:
+        _watch_builds(project, options)
+        return
+    if not _build_once(project, options):
+        raise typer.Exit(code=1)
+
+
+def _build_once(project: Path, options: BuildOptions) -> bool:
+    """Build, print the warnings and outputs or the problems; True if it built."""
+    from .build import build as run
+
     try:
         with _status() as say:
             result = run(project, options, progress=say)
     except BookError as exc:
-        _fail(exc.diagnostics)
-        return
+        try:
+            _fail(exc.diagnostics)
+        except typer.Exit:
+            return False
     except Failure as exc:
         typer.echo(f"msl-book: build failed: {exc}", err=True)
-        raise typer.Exit(code=1) from None
+        return False
     for w in result.warnings:
         typer.echo(str(w), err=True)
     for out in result.outputs:
         pages = f", {out.pages} pages" if out.pages else ""
         unchanged = ", unchanged" if result.cached else ""
         typer.echo(f"{out.path}  ({_size(out.size)}{pages}{unchanged})")
+    return True
+
+
+def _watch_builds(project: Path, options: BuildOptions) -> None:
+    """build --watch: build now and after each save (a failed build waits for the next one),
+    in one process, which keeps its imports, the code's fingerprint and the digests of the
+    fonts and images; the parts an edit did not change come from the last build."""
+    import dataclasses
+    import signal
+    import threading
+    import time
+
+    from .serve import describe_changes
+    from .serve.watch import watch
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as serve: even when started in the background
+    project = project.resolve()
+    out_dir = (options.output or project / "dist").resolve()
+    stop, ready = threading.Event(), threading.Event()
+
+    def once(opts: BuildOptions) -> None:
+        started = time.perf_counter()
+        built = _build_once(project, opts)
+        typer.echo(f"{'Built' if built else 'Failed'} in {time.perf_counter() - started:.2f} s")
+
+    def say_ready() -> None:
+        ready.wait()
+        if not stop.is_set():
+            typer.echo(f"Watching {project} for changes (Ctrl+C to stop)")
+
+    def changed(paths: Iterable[str]) -> None:
+        typer.echo(describe_changes(paths, project).removesuffix(": "))
+        once(dataclasses.replace(options, force=False))  # --force is for the first build only
+
+    once(options)
+    threading.Thread(target=say_ready, daemon=True).start()
+    try:
+        watch(project, stop, ready, changed, lambda line: typer.echo(line, err=True), ignore=[out_dir])
+    except KeyboardInterrupt:
+        stop.set()
+    typer.echo("Stopped.", err=True)
 
 
 @app.command()

@@ -93,7 +93,7 @@ class PreviewServer:
             started = time.perf_counter()
             site = build_site(self.project, self._site.title, self._log)
             took = time.perf_counter() - started
-            what = _describe(changes, self.project)
+            what = describe_changes(changes, self.project)
             if site.error is None:
                 self._log(f"{what}{'rebuilt' if what else 'Built'} in {took:.2f} s")
             else:
@@ -115,7 +115,7 @@ class PreviewServer:
         watch(self.project, self._stopping, self._watching, self.rebuild, self._log)
 
 
-def _describe(changes: Iterable[str], project: Path) -> str:
+def describe_changes(changes: Iterable[str], project: Path) -> str:
     names = sorted(
         {Path(p).relative_to(project).as_posix() if Path(p).is_relative_to(project) else p for p in changes}
     )

@@ -15,12 +15,15 @@ class SourceFilter(watchfiles.DefaultFilter):
     """watchfiles' defaults (.git, .venv, __pycache__, editor swap files) plus the project's
     dist/ and hidden entries: outputs and tool state are not sources of the book."""
 
-    def __init__(self, project: Path):
+    def __init__(self, project: Path, ignore: Iterable[Path] = ()):
         super().__init__()
         self.project = project
+        self.ignore = list(ignore)  # build --watch's output directory, wherever it is
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
         if not super().__call__(change, path):
+            return False
+        if any(Path(path).is_relative_to(d) for d in self.ignore):
             return False
         try:
             parts = Path(path).relative_to(self.project).parts
@@ -35,9 +38,11 @@ def watch(
     ready: threading.Event,
     changed: Callable[[Iterable[str]], object],
     log: Callable[[str], None],
+    ignore: Iterable[Path] = (),
 ) -> None:
     """Call ``changed(paths)`` after each save of a source of the book, until ``stop`` is set;
-    ``ready`` is set once changes from then on will be seen."""
+    ``ready`` is set once changes from then on will be seen. Changes under ``ignore`` are not
+    sources."""
     roots = [project]
     default = Theme(project).default
     if default != project:
@@ -45,7 +50,7 @@ def watch(
     try:
         for changes in watchfiles.watch(
             *roots,
-            watch_filter=SourceFilter(project),
+            watch_filter=SourceFilter(project, ignore),
             stop_event=stop,
             step=50,  # rebuild 50 ms after the last change of a save
             rust_timeout=100,  # the first (empty) yield says the watcher is running
