@@ -8,6 +8,9 @@ Issue 17's figures, measured in one run on the benchmark book (bench/generate.py
   edit       the same project and output after a one-paragraph edit mid-book that keeps the
              chapter's page count (a few words changed)
   edit+page  after an edit that adds about a page mid-book (every later folio moves)
+  watch      the same one-paragraph edit, rebuilt in a live process (what build --watch and
+             serve's paged view do: imports and fingerprints already made)
+  watch+page the page-adding edit in that live process
   typst      pandoc -> Typst of the same chapters: pandoc, then typst compile, cold, in a
              fresh process
   typst-inc  Typst's incremental compile in a live process (typst.Compiler) after the same
@@ -37,7 +40,30 @@ sys.path.insert(0, str(BENCH))
 from generate import generate  # noqa: E402
 from run import MSL_BOOK, pandoc_markdown  # noqa: E402
 
-TARGETS = {"edit": 1.5, "edit+page": 4.0}
+TARGETS = {"edit": 1.5, "edit+page": 4.0, "watch": 1.5, "watch+page": 4.0}
+
+LIVE = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from edit import edit_paragraph
+from msl_book.build import BuildOptions, build
+project, out = Path(sys.argv[1]), Path(sys.argv[2])
+build(project, BuildOptions(output=out))  # warm: nothing changed since the last build
+for extra in (0, 450):
+    edit_paragraph(Path(sys.argv[4]), extra_words=extra)
+    start = time.perf_counter()
+    build(project, BuildOptions(output=out))
+    print(time.perf_counter() - start, flush=True)
+"""
+
+
+def live_edits(project: Path, out: Path, cache: Path, chapter: Path) -> tuple[float, float]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    command = [sys.executable, "-c", LIVE, str(project), str(out), str(BENCH), str(chapter)]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    edit, page = (float(line) for line in proc.stdout.split())
+    return edit, page
 
 
 def timed_build(project: Path, out: Path, cache: Path) -> float:
@@ -136,6 +162,7 @@ def main() -> None:
     results["edit"] = timed_build(project, out, cache)
     edit_paragraph(chapter, extra_words=450)
     results["edit+page"] = timed_build(project, out, cache)
+    results["watch"], results["watch+page"] = live_edits(project, out, cache, chapter)
     typ_dir = project / "typst"
     typ_dir.mkdir(exist_ok=True)
     source = typst_source(project, typ_dir)
