@@ -50,6 +50,21 @@ def sha256(path: Path) -> str:
 
 
 @cache
+def _file_digest(path: Path, size: int, mtime: int) -> str:
+    return sha256(path)
+
+
+def file_digest(path: Path) -> str:
+    """A file's SHA-256 ("missing" if there is none), computed once per version of it in a
+    live process (build --watch)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return _file_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+@cache
 def code_fingerprint() -> str:
     """msl-book's own source (and the CSL styles it ships), the libraries it runs on, and the
     system's text libraries."""

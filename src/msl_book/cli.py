@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -214,11 +213,14 @@ def _build_once(project: Path, options: BuildOptions) -> bool:
 def _watch_builds(project: Path, options: BuildOptions) -> None:
     """build --watch: build now and after each save (a failed build waits for the next one),
     in one process, which keeps its imports, the code's fingerprint and the digests of the
-    fonts and images; the parts an edit did not change come from the last build."""
+    fonts and images; the parts an edit did not change come from the last build. The watcher
+    starts before the first build, so a save made while it runs is built next."""
     import dataclasses
+    import queue
     import signal
     import threading
     import time
+    import traceback
 
     from .serve import describe_changes
     from .serve.watch import watch
@@ -226,27 +228,48 @@ def _watch_builds(project: Path, options: BuildOptions) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as serve: even when started in the background
     project = project.resolve()
     out_dir = (options.output or project / "dist").resolve()
+    if project.is_relative_to(out_dir):
+        typer.echo(f"msl-book: build failed: --watch needs an output directory outside {project}", err=True)
+        raise typer.Exit(code=1)
     stop, ready = threading.Event(), threading.Event()
+    saves: queue.Queue[list[str]] = queue.Queue()
 
     def once(opts: BuildOptions) -> None:
         started = time.perf_counter()
-        built = _build_once(project, opts)
+        try:
+            built = _build_once(project, opts)
+        except Exception:  # a bug: its traceback, and the next save is built all the same
+            typer.echo(traceback.format_exc().rstrip(), err=True)
+            built = False
         typer.echo(f"{'Built' if built else 'Failed'} in {time.perf_counter() - started:.2f} s")
 
-    def say_ready() -> None:
-        ready.wait()
-        if not stop.is_set():
-            typer.echo(f"Watching {project} for changes (Ctrl+C to stop)")
+    def err(line: str) -> None:
+        typer.echo(line, err=True)
 
-    def changed(paths: Iterable[str]) -> None:
-        typer.echo(describe_changes(paths, project).removesuffix(": "))
-        once(dataclasses.replace(options, force=False))  # --force is for the first build only
-
-    once(options)
-    threading.Thread(target=say_ready, daemon=True).start()
+    watcher = threading.Thread(
+        target=watch,
+        args=(project, stop, ready, lambda paths: saves.put(list(paths)), err),
+        kwargs={"ignore": [out_dir, options.output.absolute() if options.output else project / "dist"]},
+        daemon=True,
+    )
     try:
-        watch(project, stop, ready, changed, lambda line: typer.echo(line, err=True), ignore=[out_dir])
+        watcher.start()
+        ready.wait(10)
+        once(options)
+        typer.echo(f"Watching {project} for changes (Ctrl+C to stop)")
+        incremental = dataclasses.replace(options, force=False)  # --force is for the first build only
+        while watcher.is_alive():
+            try:
+                changed = saves.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            while not saves.empty():  # saves made during a build are built together
+                changed += saves.get_nowait()
+            typer.echo(describe_changes(changed, project).removesuffix(": "))
+            once(incremental)
     except KeyboardInterrupt:
+        pass
+    finally:
         stop.set()
     typer.echo("Stopped.", err=True)
 

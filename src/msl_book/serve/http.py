@@ -131,7 +131,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, "text/html; charset=utf-8", _pages_view(preview), head)
         if path.startswith(PAGE) and path.endswith(".png"):
             build, _, number = path.removeprefix(PAGE).removesuffix(".png").partition("/")
-            png = preview.pages.png(build, int(number)) if number.isdigit() else None
+            png = preview.pages.png(build, int(number)) if number.isascii() and number.isdigit() else None
             if png is None:
                 return self._send(404, "text/plain; charset=utf-8", b"Not found\n", head)
             return self._send(200, "image/png", png, head)

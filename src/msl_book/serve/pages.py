@@ -15,9 +15,12 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,7 +58,8 @@ class PagedView:
     _wanted: threading.Event = field(default_factory=threading.Event)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
-    _render: threading.Lock = field(default_factory=threading.Lock)
+    _render: threading.Lock = field(default_factory=threading.Lock)  # PDFium is not thread-safe
+    _spawn: threading.Lock = field(default_factory=threading.Lock)
     _process: subprocess.Popen | None = None
 
     def request(self) -> None:
@@ -68,8 +72,9 @@ class PagedView:
     def stop(self) -> None:
         self._stopping.set()
         self._wanted.set()
-        if (process := self._process) is not None and process.poll() is None:
-            process.kill()
+        with self._spawn:
+            if (process := self._process) is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)  # the build and its layout workers
 
     def _run(self) -> None:
         while True:
@@ -77,7 +82,12 @@ class PagedView:
             if self._stopping.is_set():
                 return
             self._wanted.clear()
-            built = self._build()
+            try:
+                built = self._build()
+            except Exception:  # a bug: shown in the view, which would otherwise wait for ever
+                text = traceback.format_exc()
+                self.log(text.rstrip())
+                built = PdfBuild(_id(text), trace=text)
             if self._stopping.is_set():
                 return
             self.current = built
@@ -86,28 +96,48 @@ class PagedView:
     def _build(self) -> PdfBuild:
         out = cache_dir(self.project)
         command = [sys.executable, "-m", "msl_book", "build", str(self.project), "--format", "pdf"]
-        command += ["--output", str(out)]
+        command += ["--output", str(out / "build")]
         env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-        self._process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-        )
+        with self._spawn:
+            if self._stopping.is_set():
+                return self.current
+            self._process = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                start_new_session=True,
+            )
         stdout, stderr = self._process.communicate()
         if self._process.returncode != 0:
             problems = tuple(line for line in stderr.splitlines() if line.strip())
             if any(line.startswith("Traceback") for line in problems):
                 return PdfBuild(_id(stderr), trace=stderr)
             return PdfBuild(_id(stderr), problems=problems)
-        pdf = Path(stdout.splitlines()[0].split("  (", 1)[0])  # "PATH  (75.7 KB, 11 pages)"
-        sizes, labels = _pages(pdf)
-        return PdfBuild(_id(_digest(pdf)), pdf, sizes, labels)
+        # "PATH  (75.7 KB, 11 pages)": the first PDF (a translated book's own language)
+        built = Path(stdout.splitlines()[0].rsplit("  (", 1)[0])
+        build_id = _id(_digest(built))
+        pdf = out / f"{build_id}.pdf"  # its own file: pages of the one before may still be asked for
+        if not pdf.exists():
+            shutil.copyfile(built, pdf)
+        for old in out.glob("*.pdf"):
+            if old != pdf and old != self.current.pdf:
+                old.unlink(missing_ok=True)
+        with self._render:
+            sizes, labels = _pages(pdf)
+        return PdfBuild(build_id, pdf, sizes, labels)
 
     def png(self, build_id: str, number: int) -> bytes | None:
         """Page ``number`` (1-based) of the build ``build_id`` as PNG, None if there is none."""
         current = self.current
         if current.build_id != build_id or current.pdf is None or not 1 <= number <= len(current.sizes):
             return None
-        with self._render:  # PDFium is not thread-safe
-            return _png(current.pdf, build_id, number)
+        with self._render:
+            try:
+                return _png(current.pdf, build_id, number)
+            except Exception:  # the file went away (a newer build replaced it)
+                return None
 
 
 def _id(text: str) -> str:

@@ -7,7 +7,6 @@ page map of its layout (which block starts each printed page) for the EPUB's pag
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,7 +122,6 @@ class PdfRenderer:
         store = parts.PartStore(
             job.staging.parent / STORE / job.name,
             layout_fingerprint(job, settings),
-            {rel: file_digest(path) for rel, path in image_files(job).items()},
             read=job.reuse,
         )
 
@@ -171,9 +169,9 @@ class PdfRenderer:
 
 
 def layout_fingerprint(job: Job, settings: parts.Settings) -> str:
-    """What every part's layout depends on besides its HTML, its numbers and the images it
-    shows: the code, the stylesheets as WeasyPrint gets them, the files they load (fonts,
-    the theme's images) and the page settings."""
+    """What every part's layout depends on besides its HTML, its numbers and the files it
+    loads (which the store checks itself): the code, the stylesheets as WeasyPrint gets them
+    (strings, not files), the fonts and the page settings."""
     theme = job.theme
     digest = hashlib.sha256(cache.code_fingerprint().encode())
     for rel, _path, text in theme.stylesheet_texts("pdf"):
@@ -181,35 +179,11 @@ def layout_fingerprint(job: Job, settings: parts.Settings) -> str:
     files = [p for directory in theme.style_dirs for p in sorted(directory.rglob("*")) if p.is_file()]
     files += [face.file for face in theme.fonts.faces] if theme.fonts else []
     for file in files:
-        digest.update(f"\0file {file}\0{file_digest(file)}".encode())
+        digest.update(f"\0file {file}\0{cache.file_digest(file)}".encode())
     shared = (settings.page_size, settings.standard, settings.extra_css, settings.sides_follow_folios)
     shared += (settings.cover_label, settings.direction, str(settings.project))
     digest.update(repr(shared).encode() + settings.identifier)
     return digest.hexdigest()
-
-
-def image_files(job: Job) -> dict[str, Path]:
-    """The files a part's HTML may name (SVGs are written into it): project-relative path ->
-    file."""
-    model = job.model
-    files = dict(model.images)
-    if cover := model.book.config.cover:
-        files[cover] = (model.book.root / cover).resolve()
-    return files
-
-
-@functools.cache
-def _file_digest_of(path: Path, size: int, mtime: int) -> str:
-    return cache.sha256(path)
-
-
-def file_digest(path: Path) -> str:
-    """A file's SHA-256, computed once per version of it in a live process (serve)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    return _file_digest_of(path, stat.st_size, stat.st_mtime_ns)
 
 
 def _marks_pages(marks: list[Mark], pages: list[PageInfo]) -> dict[str, tuple[int, str]]:

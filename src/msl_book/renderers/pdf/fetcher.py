@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,6 +12,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ...paths import is_inside
 from ...theme import Theme
+
+MISSING = "missing"
 
 
 class ProjectFetcher(URLFetcher):
@@ -25,6 +28,7 @@ class ProjectFetcher(URLFetcher):
         self.roots = [r.resolve() for r in roots]
         self.theme = theme
         self.refused: list[str] = []
+        self.served: dict[str, str] = {}  # every file asked for -> its SHA-256 ("missing")
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         parts = urlsplit(url)
@@ -39,7 +43,10 @@ class ProjectFetcher(URLFetcher):
                 if path.is_file():
                     mime, _ = mimetypes.guess_type(path.name)
                     headers_out = {"Content-Type": mime} if mime else {}
-                    return URLFetcherResponse(url, body=path.read_bytes(), headers=headers_out)
+                    body = path.read_bytes()
+                    self.served[str(path)] = hashlib.sha256(body).hexdigest()
+                    return URLFetcherResponse(url, body=body, headers=headers_out)
+                self.served[str(path)] = MISSING
                 raise FileNotFoundError(f"file not found: {path}")
         self.refused.append(url)
         raise ValueError(f"refused to load {url}: only files inside the project can be used")

@@ -35,6 +35,7 @@ class PrintLayout:
     pages: list[PageInfo] = field(default_factory=list)
     fonts: set[str] = field(default_factory=set)
     written: Callable[[], None] = lambda: None  # waits until the PDF file is complete
+    files: dict[str, str] = field(default_factory=dict)  # what the layout loaded -> SHA-256
 
 
 def check_fonts(layout: PrintLayout, theme: Theme, report: Report) -> bool:
@@ -126,7 +127,7 @@ def lay_out(
             presentational_hints=True,
         )
     report_logs(logs.records, fetcher, project, report)
-    return PrintLayout(document=document, pages=page_infos(document, cover=cover_label))
+    return PrintLayout(document=document, pages=page_infos(document, cover=cover_label), files=fetcher.served)
 
 
 def write_pdf(

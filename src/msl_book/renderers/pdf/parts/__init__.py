@@ -28,7 +28,7 @@ from ..pages import PageInfo, page_label_ranges
 from .plan import NotSettled, PartPlan, Plan, settle
 from .split import describe, split
 from .store import PartStore
-from .workers import Runner, Settings, death, report_failure
+from .workers import Runner, Settings, add_diagnostics, death, report_failure
 
 PART_CHARS = 30_000  # characters of text per part: about 10 A4 pages, a chapter or so
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
@@ -93,9 +93,12 @@ def render(
             raise Failure(
                 f"{exc}: {', '.join(describe(pieces[i]) for i in plan.stale())}; {UNTOUCHED}"
             ) from None
+        for index in sorted(runner.from_store):  # their layouts' warnings, as a layout would give them
+            add_diagnostics(report, runner.results[index].diagnostics)
         report.raise_if_failed()
         if store is not None:
-            say(f"{runner.reused} of {len(pieces)} parts unchanged, {runner.laid_out} layouts made")
+            reused = len(runner.from_store)
+            say(f"{reused} of {len(pieces)} parts unchanged, {runner.laid_out} layouts made")
         pages: list[PageInfo] = []
         for result in runner.results:
             offset = len(pages)

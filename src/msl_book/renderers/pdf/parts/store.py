@@ -1,37 +1,48 @@
 """Laid-out parts kept on disk, so that a rebuild lays out only the parts an edit changed.
 
 A part's PDF is a function of its HTML, the numbers it is laid out with (its first folio,
-the page numbers of the anchors it links to in other parts: ``plan.Numbers``), the image
-files it names (SVGs are in the HTML itself) and what every part shares (msl-book's code,
-the libraries, the stylesheets and fonts, the page settings: the ``fingerprint``). The
-store keeps, under a hash of these, the part's PDF and what its layout said (its pages,
-where its anchors are, its fonts and diagnostics), and, under a hash of its HTML alone and
-under its chapters' titles, its last page count and anchors, which the plan takes as its
-guesses: an edit that changes no page count is then laid out once, with its real numbers,
-and every other part comes from here.
+the page numbers of the anchors it links to in other parts: ``plan.Numbers``), the files
+its layout loaded (images, fonts, whatever a stylesheet names: the fetcher records them and
+their digests, and an entry is taken only while every one of them is unchanged) and what
+every part shares (msl-book's code, the libraries, the stylesheets and fonts, the page
+settings: the ``fingerprint``). The store keeps, under a hash of these, the part's PDF and
+what its layout said (its pages, where its anchors are, its fonts and diagnostics), and,
+under a hash of its HTML alone and under its chapters' titles, its last page count and
+anchors, which the plan takes as its guesses: an edit that changes no page count is then
+laid out once, with its real numbers, and every other part comes from here.
 
-Entries are JSON and PDF files only (nothing in a project's output directory is ever
-executed). Each build records the entries it used; those that neither this build nor the
-one before used are removed, so the store holds about two builds' parts.
+The store is in the output directory, which a project may come with (a committed dist/):
+entries are JSON and PDF files only, never executed; their names are keyed with a secret
+of this user's (``secret()``, in the user's cache directory), so entries made elsewhere
+never match; a store directory or entry that is a symbolic link is not used; and only
+files named as entries are ever removed. Each build records the entries it used; those that
+neither this build nor the one before used are removed, so the store holds about two
+builds' parts.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import re
+import secrets
 import shutil
-from dataclasses import dataclass
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+from ....cache import file_digest
 from ....errors import Diagnostic, Severity
 from ..pages import PageInfo
 from .plan import Numbers
 
-FORMAT = "1"
+FORMAT = "2"
 USED = "used.json"  # the entries of the last two builds
+ENTRY = re.compile(r"[0-9a-f]{40}\.(json|pdf)")
 
 
 @dataclass
@@ -42,10 +53,35 @@ class Stored:
     anchors: dict[str, int]
     fonts: set[str]
     diagnostics: list[Diagnostic]
+    files: dict[str, str] = field(default_factory=dict)  # what its layout loaded -> SHA-256
+
+
+@cache
+def secret() -> str:
+    """This user's key for entry names, made once (``$XDG_CACHE_HOME/msl-book/store-key``);
+    where it cannot be kept, one for this process only."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msl-book"
+    path = base / "store-key"
+    try:
+        text = path.read_text("ascii").strip()
+        if re.fullmatch(r"[0-9a-f]{64}", text):
+            return text
+    except OSError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=base, prefix=".store-key-")
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return key
 
 
 def _digest(*parts: str) -> str:
-    digest = hashlib.sha256(FORMAT.encode())
+    digest = hashlib.sha256(f"{FORMAT}\0{secret()}".encode())
     for part in parts:
         digest.update(b"\0" + part.encode())
     return digest.hexdigest()[:40]
@@ -55,18 +91,28 @@ def numbers_text(numbers: Numbers) -> str:
     return json.dumps([numbers.first, sorted(numbers.values.items())])
 
 
+def _is_link(path: Path) -> bool:
+    try:
+        return stat.S_ISLNK(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 class PartStore:
-    def __init__(self, directory: Path, fingerprint: str, images: dict[str, str], read: bool = True):
+    def __init__(self, directory: Path, fingerprint: str, read: bool = True):
         self.directory = directory
         self.fingerprint = fingerprint
-        self.images = images  # project-relative path -> digest of the file
         self.read = read  # False (build --force): only what this build put in is taken
         self.used: set[str] = set()
         self.written: set[str] = set()
 
+    def _usable(self) -> bool:
+        """Not a store reached through a symbolic link (one a project came with could point
+        anywhere): its output directory's own .msl-book-parts/NAME only."""
+        return not any(_is_link(d) for d in (self.directory, self.directory.parent))
+
     def _key(self, html: str, numbers: Numbers) -> str:
-        shown = [f"{path}={digest}" for path, digest in sorted(self.images.items()) if path in html]
-        return _digest(self.fingerprint, html, numbers_text(numbers), *shown)
+        return _digest(self.fingerprint, html, numbers_text(numbers))
 
     def _path(self, name: str, suffix: str) -> Path:
         return self.directory / f"{name}{suffix}"
@@ -74,24 +120,38 @@ class PartStore:
     def _load(self, name: str) -> dict | None:
         if not self.read and name not in self.written:
             return None
+        path = self._path(name, ".json")
+        if not self._usable() or _is_link(path):
+            return None
         try:
-            data = json.loads(self._path(name, ".json").read_text("utf-8"))
+            data = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
             return None
         self.used.add(name)
         return data if isinstance(data, dict) else None
 
-    def _save(self, name: str, data: dict) -> None:
-        temporary = self._path(name, ".json.tmp")
+    def _replace(self, name: str, suffix: str, write) -> bool:
+        """Write an entry's file under a temporary name, then rename it into place."""
+        temporary = None
         try:
+            if not self._usable():
+                return False
             self.directory.mkdir(parents=True, exist_ok=True)
-            temporary.write_text(json.dumps(data, sort_keys=True), "utf-8")
-            os.replace(temporary, self._path(name, ".json"))
+            fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            os.close(fd)
+            write(Path(temporary))
+            os.replace(temporary, self._path(name, suffix))
+            return True
         except OSError:  # a store that cannot be written (a full disk) only costs time
-            temporary.unlink(missing_ok=True)
-            return
-        self.used.add(name)
-        self.written.add(name)
+            if temporary:
+                Path(temporary).unlink(missing_ok=True)
+            return False
+
+    def _save(self, name: str, data: dict) -> None:
+        text = json.dumps(data, sort_keys=True)
+        if self._replace(name, ".json", lambda path: path.write_text(text, "utf-8")):
+            self.used.add(name)
+            self.written.add(name)
 
     # what the plan guesses with
 
@@ -112,33 +172,34 @@ class PartStore:
     # laid-out parts
 
     def get(self, html: str, numbers: Numbers, target: Path) -> Stored | None:
-        """The part laid out with these numbers, its PDF copied to ``target``; None if the
-        store has not got it."""
+        """The part laid out with these numbers, its PDF linked (or copied) to ``target``;
+        None if the store has not got it, or a file its layout loaded has changed since."""
         name = self._key(html, numbers)
         data = self._load(name)
         if data is None:
             return None
         try:
-            _link(self._path(name, ".pdf"), target)
+            files = {str(path): str(digest) for path, digest in data["files"].items()}
+            if any(file_digest(Path(path)) != digest for path, digest in files.items()):
+                raise ValueError("changed")
+            pdf = self._path(name, ".pdf")
+            if _is_link(pdf):
+                raise ValueError("a link")
             pages = [PageInfo(**{**page, "anchors": tuple(page["anchors"])}) for page in data["pages"]]
             diagnostics = [
                 Diagnostic(d["path"], d["line"], d["message"], Severity(d["severity"]))
                 for d in data["diagnostics"]
             ]
-            return Stored(pages, dict(data["anchors"]), set(data["fonts"]), diagnostics)
-        except (OSError, KeyError, TypeError, ValueError):
+            stored = Stored(pages, dict(data["anchors"]), set(data["fonts"]), diagnostics, files)
+            _link(pdf, target)
+            return stored
+        except (OSError, KeyError, TypeError, ValueError, AttributeError):
             self.used.discard(name)
             return None
 
     def put(self, html: str, numbers: Numbers, file: Path, stored: Stored) -> None:
         name = self._key(html, numbers)
-        temporary = self._path(name, ".pdf.tmp")
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _link(file, temporary)
-            os.replace(temporary, self._path(name, ".pdf"))
-        except OSError:
-            temporary.unlink(missing_ok=True)
+        if not self._replace(name, ".pdf", lambda path: _link(file, path)):
             return
         self._save(
             name,
@@ -150,24 +211,33 @@ class PartStore:
                     {"path": d.path, "line": d.line, "message": d.message, "severity": d.severity.value}
                     for d in stored.diagnostics
                 ],
+                "files": stored.files,
             },
         )
 
     def prune(self) -> None:
-        """Keep what this build and the one before used; remove the rest."""
-        if not self.directory.is_dir():
+        """Keep what this build and the one before used; remove the other entries (files
+        named as entries, nothing else)."""
+        if not self._usable() or not self.directory.is_dir():
             return
         record = self.directory / USED
         try:
-            before = set(json.loads(record.read_text("utf-8")).get("current", []))
-        except (OSError, ValueError, AttributeError):
+            before = (
+                set(json.loads(record.read_text("utf-8")).get("current", []))
+                if not _is_link(record)
+                else set()
+            )
+        except (OSError, ValueError, AttributeError, TypeError):
             before = set()
         keep = self.used | before
-        with contextlib.suppress(OSError):
+        try:
             for path in self.directory.iterdir():
-                if path.name != USED and path.name.split(".")[0] not in keep:
+                if ENTRY.fullmatch(path.name) and path.name.split(".")[0] not in keep:
                     path.unlink(missing_ok=True)
-            record.write_text(json.dumps({"current": sorted(self.used)}), "utf-8")
+        except OSError:
+            return
+        text = json.dumps({"current": sorted(self.used)})
+        self._replace("used", ".json", lambda path: path.write_text(text, "utf-8"))
 
 
 def _link(source: Path, target: Path) -> None:

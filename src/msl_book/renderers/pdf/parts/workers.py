@@ -54,6 +54,7 @@ class Result:
     fonts: set[str] = field(default_factory=set)
     anchors: dict[str, int] = field(default_factory=dict)
     diagnostics: list = field(default_factory=list)  # of the final layout and its writing
+    files: dict[str, str] = field(default_factory=dict)  # what the layout loaded -> SHA-256
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Runner:
     ):
         self.pieces, self.plan, self.files, self.settings, self.report = pieces, plan, files, settings, report
         self.store = store
-        self.reused = 0  # parts taken from the store
+        self.from_store: set[int] = set()  # the parts whose current result came from the store
         self.laid_out = 0  # layouts made
         self.results = [Result() for _ in pieces]
         self.context = multiprocessing.get_context("fork")
@@ -102,7 +103,7 @@ class Runner:
                     self._start(index, guesses, keep=self.plan.parts[index].keep, final=False)
             else:
                 self._receive()
-        _add(self.report, self.measuring.errors)
+        add_diagnostics(self.report, self.measuring.errors)
         if self.report.errors:
             return
         numbers = self.plan.numbers()
@@ -137,9 +138,10 @@ class Runner:
             return False
         self.plan.give(index, numbers)
         self.plan.measured(index, len(stored.pages), stored.anchors)
-        self.results[index] = Result(stored.pages, stored.fonts, stored.anchors, stored.diagnostics)
-        _add(self.report, stored.diagnostics)
-        self.reused += 1
+        self.results[index] = Result(
+            stored.pages, stored.fonts, stored.anchors, stored.diagnostics, stored.files
+        )
+        self.from_store.add(index)  # its diagnostics are reported once it is known to be final
         return True
 
     def _busy(self) -> int:
@@ -154,6 +156,7 @@ class Runner:
         process = self.context.Process(target=work, args=args, daemon=True)
         process.start()
         self.laid_out += 1
+        self.from_store.discard(index)
         theirs.close()
         self.children.append(_Child(index, process, mine))
 
@@ -190,22 +193,25 @@ class Runner:
                 self._measure(child.index, count, anchors)
                 child.busy = False
             elif kind == "laid-out":
-                _, pages, anchors, diagnostics, final = message
-                self.results[child.index] = Result(pages, set(), anchors, list(diagnostics) if final else [])
+                _, pages, anchors, diagnostics, final, files = message
+                kept = list(diagnostics) if final else []
+                self.results[child.index] = Result(pages, set(), anchors, kept, files)
                 self.plan.measured(child.index, len(pages), anchors)
                 self._measure(child.index, len(pages), anchors)
                 if not final:  # a kept part that could not take its numbers is laid out again
                     self.plan.parts[child.index].given = None
-                _add(self.report if final else self.measuring, diagnostics)
+                add_diagnostics(self.report if final else self.measuring, diagnostics)
             elif kind == "written":
                 _, fonts, diagnostics = message
                 result = self.results[child.index]
                 result.fonts = fonts
                 result.diagnostics += diagnostics
-                _add(self.report, diagnostics)
+                add_diagnostics(self.report, diagnostics)
                 given = self.plan.parts[child.index].given
                 if self.store is not None and given is not None:
-                    stored = Stored(result.pages, result.anchors, result.fonts, result.diagnostics)
+                    stored = Stored(
+                        result.pages, result.anchors, result.fonts, result.diagnostics, result.files
+                    )
                     self.store.put(self.pieces[child.index].html, given, self.files[child.index], stored)
             elif kind == "exit":
                 child.done = True
@@ -241,7 +247,7 @@ def death(code: int | None) -> str:
     return f"the process stopped with exit status {code}"
 
 
-def _add(report: Report, diagnostics: list) -> None:
+def add_diagnostics(report: Report, diagnostics: list) -> None:
     """Every part reads the same stylesheets: their problems are reported once."""
     report.items += [d for d in diagnostics if d not in report.items]
 
@@ -293,7 +299,7 @@ def work(
         # numbered from the first folio the part has now (a kept part took its real one)
         layout.pages = page_infos(layout.document, state.first_number, settings.cover_label)
         final = final or (keep and state.exchanged and not state.wrong_side)  # with the real numbers
-        conn.send(("laid-out", layout.pages, anchor_pages(layout), report.items, final))
+        conn.send(("laid-out", layout.pages, anchor_pages(layout), report.items, final, layout.files))
         if final and not report.errors:
             report = Report()
             add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
