@@ -265,3 +265,36 @@ def test_a_store_that_is_a_link_is_neither_read_nor_pruned(book: Path, tmp_path:
     _, _, said = _build(book, book / "dist", force=False, epub=False)
     assert sorted(p.name for p in elsewhere.iterdir()) == ["0" * 40 + ".json", "notes.txt"]
     assert any(m.startswith("0 of 5 parts unchanged") for m in said)
+
+
+def test_one_process_sees_each_version_of_front_matter_and_templates(tmp_path: Path) -> None:
+    """A live process (build --watch) keeps parsed YAML and compiled templates: each new
+    version of a chapter's front matter or a template is read again."""
+    from pypdf import PdfReader
+
+    from conftest import make_book
+
+    project = make_book(tmp_path)
+    out = tmp_path / "out"
+    theme = (ROOT / "templates" / "partials" / "titlepage.html.j2").read_text("utf-8")
+    template = project / "templates" / "partials" / "titlepage.html.j2"
+    chapter = project / "chapters" / "01-first.md"
+
+    def text() -> str:
+        build(project, BuildOptions(formats=("pdf",), output=out))
+        return "".join(page.extract_text() for page in PdfReader(out / "tiny.pdf").pages)
+
+    assert "First Chapter" in text()
+    chapter.write_text(chapter.read_text("utf-8").replace("title: First Chapter", "title: Opening Chapter"))
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        theme.replace("</section>", "<p>Printed for the first reader.</p></section>"), "utf-8"
+    )
+    first = text()
+    assert "Opening Chapter" in first and "First Chapter" not in first
+    assert "Printed for the first reader." in first
+    template.write_text(
+        theme.replace("</section>", "<p>Printed for the second reader.</p></section>"), "utf-8"
+    )
+    second = text()
+    assert "Printed for the second reader." in second and "first reader" not in second

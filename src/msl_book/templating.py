@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateSyntaxError
+from jinja2.bccache import Bucket, BytecodeCache
 from lxml import etree
 
 from .errors import BookError, Diagnostic, Report
@@ -19,6 +20,25 @@ from .theme import Theme
 from .xhtml import parse_document
 
 _PACKAGE = Path(__file__).resolve().parent
+
+
+class _Compiled(BytecodeCache):
+    """The templates' compiled code, kept for the process: a live process (build --watch)
+    compiles each version of a template once. Jinja2 checks each entry against its source's
+    checksum, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self.code.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _Compiled()
 
 
 def environment(theme: Theme) -> Environment:
@@ -31,6 +51,7 @@ def environment(theme: Theme) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_COMPILED,
     )
     return env
 
