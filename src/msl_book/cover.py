@@ -13,6 +13,7 @@ import textwrap
 
 from PIL import Image, ImageDraw, ImageFont
 
+from . import cache
 from .model import Book
 from .schema import BookConfig
 from .theme import Theme
@@ -42,6 +43,27 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, wi
 
 
 def cover_png(config: BookConfig, theme: Theme) -> bytes:
+    """The generated cover: drawn once per version of what it shows in a live process
+    (encoding the PNG takes longer than a rebuild's reading of the book)."""
+    fonts = tuple(
+        (name, str(path), cache.file_digest(path))
+        if (path := theme.style(f"fonts/{name}"))
+        else (name, "", "")
+        for name in COVER_FONTS
+    )
+    shown = (config.publisher, config.title, config.subtitle, tuple(a.name for a in config.authors))
+    key = (*shown, config.version, config.document_code, fonts)
+    if key not in _DRAWN:
+        if len(_DRAWN) >= 8:
+            _DRAWN.pop(next(iter(_DRAWN)))
+        _DRAWN[key] = _draw(config, theme)
+    return _DRAWN[key]
+
+
+_DRAWN: dict[tuple, bytes] = {}  # what a cover shows -> its PNG
+
+
+def _draw(config: BookConfig, theme: Theme) -> bytes:
     image = Image.new("RGB", (WIDTH, HEIGHT), TEAL)
     draw = ImageDraw.Draw(image)
     margin = 200
@@ -79,6 +101,9 @@ def cover_png(config: BookConfig, theme: Theme) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+COVER_FONTS = ("Inter-SemiBold.otf", "Inter-Bold.otf", "Inter-Regular.otf", "CharisSIL-Regular.ttf")
 
 
 def cover_name(book: Book) -> str:

@@ -7,6 +7,7 @@ revealed.
 from __future__ import annotations
 
 import bisect
+import functools
 import subprocess
 import unicodedata
 from dataclasses import dataclass
@@ -41,21 +42,31 @@ def _font_faces(theme: Theme) -> list[tuple[str, Path]]:
     for rel, _, text in theme.stylesheet_texts("pdf"):
         if rel == GENERATED:
             continue
-        rules = tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
-        for rule in rules:
-            if rule.type != "at-rule" or rule.lower_at_keyword != "font-face":
-                continue
-            family, src = None, None
-            for decl in tinycss2.parse_blocks_contents(rule.content or [], True, True):
-                if decl.type != "declaration":
-                    continue
-                if decl.lower_name == "font-family":
-                    family = tinycss2.serialize(decl.value).strip().strip("\"'")
-                elif decl.lower_name == "src":
-                    src = next((t.value for t in decl.value if t.type == "url"), None)
-            if family and src and (file := theme.style(str(Path(rel).parent / src).removeprefix("./"))):
+        for family, src in _face_rules(text):
+            if file := theme.style(str(Path(rel).parent / src).removeprefix("./")):
                 faces.append((family, file))
     return faces
+
+
+@functools.lru_cache(maxsize=64)
+def _face_rules(text: str) -> tuple[tuple[str, str], ...]:
+    """(family, first url) of a stylesheet's @font-face rules (parsed once per version of it
+    in a live process)."""
+    found = []
+    for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+        if rule.type != "at-rule" or rule.lower_at_keyword != "font-face":
+            continue
+        family, src = None, None
+        for decl in tinycss2.parse_blocks_contents(rule.content or [], True, True):
+            if decl.type != "declaration":
+                continue
+            if decl.lower_name == "font-family":
+                family = tinycss2.serialize(decl.value).strip().strip("\"'")
+            elif decl.lower_name == "src":
+                src = next((t.value for t in decl.value if t.type == "url"), None)
+        if family and src:
+            found.append((family, src))
+    return tuple(found)
 
 
 def stack_families(theme: Theme) -> set[str]:

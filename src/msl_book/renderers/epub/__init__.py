@@ -71,6 +71,7 @@ class EpubRenderer:
             "epub3_landmark": False,
             "epub2_guide": False,
             "raise_exceptions": True,
+            "compresslevel": 0,  # normalize_zip rewrites (and compresses) every entry anyway
         }
         epub.write_epub(str(target), book, options)
         normalize_zip(target, job.modified, config.language, pub.pages, job.model.strings("pages"))

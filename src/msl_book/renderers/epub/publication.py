@@ -6,6 +6,7 @@ documents, with doc-pagebreak markers where the PDF's pages begin when a layout 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,7 +169,9 @@ def stylesheet_files(theme: Theme, report: Report) -> list[tuple[str, bytes]]:
     return sorted(out.items())
 
 
+@functools.lru_cache(maxsize=64)
 def _css_urls(css: str) -> list[str]:
+    """The url()s of a stylesheet (once per version of it in a live process)."""
     urls: list[str] = []
 
     def walk(tokens: list) -> None:
