@@ -10,6 +10,8 @@ before any HTML is written. Nothing here reads files or knows about output forma
 
 from __future__ import annotations
 
+import pickle
+from collections import OrderedDict
 from functools import cache
 from typing import Any
 
@@ -32,6 +34,9 @@ from .math import math_plugin
 from .typography import typography_plugin
 
 __all__ = ["Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
+
+
+KEPT_CHAPTERS = 400  # parsed chapters a process keeps
 
 
 def make_parser() -> MarkdownIt:
@@ -61,10 +66,22 @@ class Markdown:
 
     def __init__(self) -> None:
         self.md = make_parser()
+        # a chapter's tokens, pickled (later passes change them; unpickling is three times as
+        # fast as parsing): a live process (build --watch) parses each version of a chapter once
+        self._parsed: OrderedDict[str, bytes] = OrderedDict()
+
+    def _tokens(self, text: str) -> list:
+        if (blob := self._parsed.get(text)) is not None:
+            self._parsed.move_to_end(text)
+            return pickle.loads(blob)
+        tokens = self.md.parse(text, {})
+        self._parsed[text] = pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL)
+        while len(self._parsed) > KEPT_CHAPTERS:
+            self._parsed.popitem(last=False)
+        return tokens
 
     def parse_body(self, text: str, path: str, first_line: int, report: Report) -> ParsedText:
-        env: dict[str, Any] = {}
-        tokens = self.md.parse(text, env)
+        tokens = self._tokens(text)
         parsed = ParsedText(tokens=tokens, inline=False)
         scan(tokens, parsed, path, first_line, report)
         check_footnotes(text, tokens, path, first_line, report)

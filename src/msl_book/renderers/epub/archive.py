@@ -49,7 +49,7 @@ def normalize_zip(
             info.external_attr = 0o644 << 16
             info.create_system = 3
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            dst.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
+            dst.writestr(info, data, compresslevel=6 if name != "mimetype" else None)
     tmp.replace(path)
 
 
