@@ -506,3 +506,25 @@ def test_ctrl_c_stops_the_preview_even_when_its_shell_ignored_sigint(tmp_path: P
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=WAIT)
+
+
+def test_browser_keeps_the_paged_views_scroll_position_across_a_rebuild(paged: Preview, page: Page) -> None:
+    """The page images of a new PDF replace the old ones where the reader was."""
+    from playwright.sync_api import expect
+
+    eventually(lambda: paged.server.pages.current.pdf is not None, "the first PDF", PAGED_WAIT)
+    page.set_viewport_size({"width": 900, "height": 700})
+    page.goto(paged.url("/__msl-book/pages"))
+    images = page.locator("img")
+    expect(images.first).to_be_visible()
+    count = images.count()
+    assert count == len(paged.server.pages.current.sizes) > 4
+    page.evaluate("window.scrollTo(0, 3000)")
+    page.wait_for_function("window.scrollY === 3000")
+    first_src = images.first.get_attribute("src")
+    paged.chapter.write_text(paged.chapter.read_text("utf-8").replace("First Chapter", "Renamed Chapter"))
+    page.wait_for_function(
+        f"document.querySelector('img') && document.querySelector('img').getAttribute('src') !== {first_src!r}",
+        timeout=PAGED_WAIT * 1000,
+    )
+    page.wait_for_function("window.scrollY === 3000")  # restored, not back at the top
