@@ -7,6 +7,7 @@ NCX and the zip; the zip is then rewritten so that the same input gives the same
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from ebooklib import epub
@@ -73,8 +74,11 @@ class EpubRenderer:
             "raise_exceptions": True,
             "compresslevel": 0,  # normalize_zip rewrites (and compresses) every entry anyway
         }
-        epub.write_epub(str(target), book, options)
-        normalize_zip(target, job.modified, config.language, pub.pages, job.model.strings("pages"))
+        written = io.BytesIO()  # in memory: only the normalised file touches the disk
+        epub.write_epub(written, book, options)
+        normalize_zip(
+            written.getvalue(), target, job.modified, config.language, pub.pages, job.model.strings("pages")
+        )
         return Rendered("epub", target)
 
 

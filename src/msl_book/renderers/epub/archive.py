@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,13 +26,18 @@ APPLE_OPTIONS_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def normalize_zip(
-    path: Path, when: dt.datetime, language: str, pages: list[dict[str, str]], pages_title: str
+    written: bytes,
+    path: Path,
+    when: dt.datetime,
+    language: str,
+    pages: list[dict[str, str]],
+    pages_title: str,
 ) -> None:
-    """Rewrite the EPUB so equal inputs give equal bytes: mimetype first and stored, then
-    entries in a fixed order with a fixed time and mode. Adds xml:lang to the package, the
-    page list to the NCX and Apple Books' display options."""
+    """Write the EPUB ebooklib ``written`` to ``path`` so equal inputs give equal bytes:
+    mimetype first and stored, then entries in a fixed order with a fixed time and mode.
+    Adds xml:lang to the package, the page list to the NCX and Apple Books' display options."""
     stamp = max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
-    with zipfile.ZipFile(path) as src:
+    with zipfile.ZipFile(io.BytesIO(written)) as src:
         entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
     order = _reading_order(dict(entries))
     entries = [
