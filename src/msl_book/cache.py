@@ -49,19 +49,29 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+MISSING = "missing"  # the digest of a file that is not there
+
+
 @cache
 def _file_digest(path: Path, size: int, mtime: int) -> str:
     return sha256(path)
 
 
 def file_digest(path: Path) -> str:
-    """A file's SHA-256 ("missing" if there is none), computed once per version of it in a
-    live process (build --watch)."""
+    """A file's SHA-256 (MISSING if there is none), computed once per version of it in a
+    process: a build hashes its fonts and styles for the part store, the build cache and
+    every part's worker (which inherits what its parent computed), and a live process
+    (build --watch) for every rebuild."""
     try:
         stat = path.stat()
     except OSError:
-        return "missing"
+        return MISSING
     return _file_digest(path, stat.st_size, stat.st_mtime_ns)
+
+
+def user_cache_dir() -> Path:
+    """msl-book's directory in the user's cache ($XDG_CACHE_HOME, else ~/.cache)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msl-book"
 
 
 @cache
@@ -150,7 +160,7 @@ def lookup(out_dir: Path, key: str) -> tuple[list[CachedOutput], list[str]] | No
         return None
     for name, digest in entry["inputs"].items():
         path = Path(name)
-        if not path.is_file() or sha256(path) != digest:
+        if not path.is_file() or file_digest(path) != digest:
             return None
     for directory, names in entry["listings"].items():
         if _listing(Path(directory)) != names:
@@ -174,7 +184,7 @@ def record(
     data = _load(out_dir) or {"format": FORMAT, "builds": {}}
     data["builds"][key] = {
         "code": code_fingerprint(),
-        "inputs": {str(p): sha256(p) for p in sorted(set(inputs)) if p.is_file()},
+        "inputs": {str(p): file_digest(p) for p in sorted(set(inputs)) if p.is_file()},
         "listings": {str(d): _listing(d) for d in sorted(set(listings))},
         "outputs": [asdict(o) for o in outputs],
         "warnings": warnings,

@@ -27,6 +27,12 @@ TEAL, AMBER, WHITE, TINT = (15, 94, 107), (199, 132, 26), (255, 255, 255), (217,
 SMALLEST = 56
 
 
+# what the generated cover is set in
+SEMIBOLD, BOLD, REGULAR = "Inter-SemiBold.otf", "Inter-Bold.otf", "Inter-Regular.otf"
+SERIF = "CharisSIL-Regular.ttf"
+COVER_FONTS = (SEMIBOLD, BOLD, REGULAR, SERIF)
+
+
 def _font(theme: Theme, name: str, size: int) -> ImageFont.FreeTypeFont:
     path = theme.style(f"fonts/{name}")
     if path is None:
@@ -69,22 +75,22 @@ def _draw(config: BookConfig, theme: Theme) -> bytes:
     margin = 200
     band = int(HEIGHT * 0.36)
     if config.publisher:
-        kicker = _font(theme, "Inter-SemiBold.otf", SMALLEST)
+        kicker = _font(theme, SEMIBOLD, SMALLEST)
         for i, line in enumerate(_wrap(draw, config.publisher.upper(), kicker, WIDTH - 2 * margin)[:3]):
             draw.text((margin, 170 + 72 * i), line, font=kicker, fill=TINT)
     draw.rectangle([0, band, WIDTH, band + 18], fill=AMBER)
     y = band + 150
-    title = _font(theme, "Inter-Bold.otf", 132)
+    title = _font(theme, BOLD, 132)
     for line in _wrap(draw, config.title, title, WIDTH - 2 * margin):
         draw.text((margin, y), line, font=title, fill=WHITE)
         y += 156
     if config.subtitle:
         y += 50
-        sub = _font(theme, "Inter-Regular.otf", 64)
+        sub = _font(theme, REGULAR, 64)
         for line in _wrap(draw, config.subtitle, sub, WIDTH - 2 * margin):
             draw.text((margin, y), line, font=sub, fill=TINT)
             y += 84
-    authors = _font(theme, "CharisSIL-Regular.ttf", 64)
+    authors = _font(theme, SERIF, 64)
     names = " · ".join(a.name for a in config.authors)
     lines = _wrap(draw, names, authors, WIDTH - 2 * margin)
     y = HEIGHT - 300 - 80 * len(lines)
@@ -93,7 +99,7 @@ def _draw(config: BookConfig, theme: Theme) -> bytes:
         y += 80
     details = [f"Version {config.version}" if config.version else "", config.document_code or ""]
     if any(details):
-        small = _font(theme, "Inter-Regular.otf", SMALLEST)
+        small = _font(theme, REGULAR, SMALLEST)
         line = "  ·  ".join(d for d in details if d)
         if draw.textlength(line, font=small) > WIDTH - 2 * margin:
             line = details[0] or details[1]  # both do not fit on the line: the version alone
@@ -103,7 +109,13 @@ def _draw(config: BookConfig, theme: Theme) -> bytes:
     return out.getvalue()
 
 
-COVER_FONTS = ("Inter-SemiBold.otf", "Inter-Bold.otf", "Inter-Regular.otf", "CharisSIL-Regular.ttf")
+SEMIBOLD, BOLD, REGULAR, SERIF = (
+    "Inter-SemiBold.otf",
+    "Inter-Bold.otf",
+    "Inter-Regular.otf",
+    "CharisSIL-Regular.ttf",
+)
+COVER_FONTS = (SEMIBOLD, BOLD, REGULAR, SERIF)  # what the generated cover is set in
 
 
 def cover_name(book: Book) -> str:

@@ -134,16 +134,6 @@ def may_distribute(config: BookConfig, on: dt.date | None = None) -> str | None:
     return None
 
 
-def status_name(strings: Strings, status: str) -> str:
-    """'Draft', 'In review'… in the book's language (the table's Status row)."""
-    return {
-        "draft": strings("status-draft"),
-        "in-review": strings("status-in-review"),
-        "approved": strings("status-approved"),
-        "withdrawn": strings("status-withdrawn"),
-    }[status]
-
-
 def watermark_word(config: BookConfig, strings: Strings) -> str | None:
     """The word across every page of a book that is not approved: 'DRAFT', 'ENTWURF'…"""
     if config.status in (None, "approved"):

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..cache import sha256, user_cache_dir
+
 SCALE = 1.5  # 108 dpi: sharp on a laptop screen, about 100 kB a page
 
 
@@ -44,9 +46,8 @@ class PdfBuild:
 
 def cache_dir(project: Path) -> Path:
     """Where the preview of ``project`` keeps its PDF and laid-out parts."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     key = hashlib.sha256(str(project).encode()).hexdigest()[:16]
-    return base / "msl-book" / "preview" / key
+    return user_cache_dir() / "preview" / key
 
 
 @dataclass
@@ -117,7 +118,7 @@ class PagedView:
             return PdfBuild(_id(stderr), problems=problems)
         # "PATH  (75.7 KB, 11 pages)": the first PDF (a translated book's own language)
         built = Path(stdout.splitlines()[0].rsplit("  (", 1)[0])
-        build_id = _id(_digest(built))
+        build_id = _id(sha256(built))
         pdf = out / f"{build_id}.pdf"  # its own file: pages of the one before may still be asked for
         if not pdf.exists():
             shutil.copyfile(built, pdf)
@@ -142,10 +143,6 @@ class PagedView:
 
 def _id(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _pages(pdf: Path) -> tuple[tuple[tuple[float, float], ...], tuple[str, ...]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,10 +9,9 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ...cache import MISSING, file_digest
 from ...paths import is_inside
 from ...theme import Theme
-
-MISSING = "missing"
 
 
 class ProjectFetcher(URLFetcher):
@@ -43,9 +41,8 @@ class ProjectFetcher(URLFetcher):
                 if path.is_file():
                     mime, _ = mimetypes.guess_type(path.name)
                     headers_out = {"Content-Type": mime} if mime else {}
-                    body = path.read_bytes()
-                    self.served[str(path)] = hashlib.sha256(body).hexdigest()
-                    return URLFetcherResponse(url, body=body, headers=headers_out)
+                    self.served[str(path)] = file_digest(path)
+                    return URLFetcherResponse(url, body=path.read_bytes(), headers=headers_out)
                 self.served[str(path)] = MISSING
                 raise FileNotFoundError(f"file not found: {path}")
         self.refused.append(url)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ....cache import file_digest
+from ....cache import file_digest, user_cache_dir
 from ....errors import Diagnostic, Severity
 from ..pages import PageInfo
 from .plan import Numbers
@@ -47,12 +47,13 @@ ENTRY = re.compile(r"[0-9a-f]{40}\.(json|pdf)")
 
 @dataclass
 class Stored:
-    """A part's layout with given numbers, as its worker reported it."""
+    """What a part's layout with given numbers gave, as its worker reported it (the runner's
+    result of every part) and as the store keeps it."""
 
-    pages: list[PageInfo]
-    anchors: dict[str, int]
-    fonts: set[str]
-    diagnostics: list[Diagnostic]
+    pages: list[PageInfo] = field(default_factory=list)
+    anchors: dict[str, int] = field(default_factory=dict)
+    fonts: set[str] = field(default_factory=set)
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # of the layout and its writing
     files: dict[str, str] = field(default_factory=dict)  # what its layout loaded -> SHA-256
 
 
@@ -60,7 +61,7 @@ class Stored:
 def secret() -> str:
     """This user's key for entry names, made once (``$XDG_CACHE_HOME/msl-book/store-key``);
     where it cannot be kept, one for this process only."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msl-book"
+    base = user_cache_dir()
     path = base / "store-key"
     try:
         text = path.read_text("ascii").strip()
@@ -166,8 +167,9 @@ class PartStore:
 
     def measure(self, html: str, chapters: tuple[str, ...], count: int, anchors: dict[str, int]) -> None:
         data = {"count": count, "anchors": anchors}
-        self._save(_digest(self.fingerprint, "html", html), data)
-        self._save(_digest(self.fingerprint, "titles", *chapters), data)
+        for name in (_digest(self.fingerprint, "html", html), _digest(self.fingerprint, "titles", *chapters)):
+            if self._load(name) != data:  # unchanged: not written again
+                self._save(name, data)
 
     # laid-out parts
 

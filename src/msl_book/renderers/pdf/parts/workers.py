@@ -16,7 +16,7 @@ import os
 import signal
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from ....outputs import UNTOUCHED
 from ....theme import Theme
 from ....weasyprint_compat.parts import PartState, part_patch
 from .. import layout as pdf_layout
-from ..pages import PageInfo, page_infos
+from ..pages import page_infos
 from .plan import Numbers, Plan
 from .split import PART_CONTINUED_CSS, PART_END, PART_END_CSS, Piece, describe
 from .store import PartStore, Stored
@@ -44,17 +44,6 @@ class Settings:
     sides_follow_folios: bool = False  # openers: any, so a part may start on a left page
     cover_label: str = "Cover"  # the first page's label, in the book's language
     direction: str = "ltr"  # rtl: the PDF's spreads read right to left
-
-
-@dataclass
-class Result:
-    """What a part's final layout gave."""
-
-    pages: list[PageInfo] = field(default_factory=list)
-    fonts: set[str] = field(default_factory=set)
-    anchors: dict[str, int] = field(default_factory=dict)
-    diagnostics: list = field(default_factory=list)  # of the final layout and its writing
-    files: dict[str, str] = field(default_factory=dict)  # what the layout loaded -> SHA-256
 
 
 @dataclass
@@ -80,7 +69,7 @@ class Runner:
         self.store = store
         self.from_store: set[int] = set()  # the parts whose current result came from the store
         self.laid_out = 0  # layouts made
-        self.results = [Result() for _ in pieces]
+        self.results = [Stored() for _ in pieces]
         self.context = multiprocessing.get_context("fork")
         self.children: list[_Child] = []
         self.measuring = Report()  # problems of a layout that is done again are reported then
@@ -138,9 +127,7 @@ class Runner:
             return False
         self.plan.give(index, numbers)
         self.plan.measured(index, len(stored.pages), stored.anchors)
-        self.results[index] = Result(
-            stored.pages, stored.fonts, stored.anchors, stored.diagnostics, stored.files
-        )
+        self.results[index] = stored
         self.from_store.add(index)  # its diagnostics are reported once it is known to be final
         return True
 
@@ -195,7 +182,7 @@ class Runner:
             elif kind == "laid-out":
                 _, pages, anchors, diagnostics, final, files = message
                 kept = list(diagnostics) if final else []
-                self.results[child.index] = Result(pages, set(), anchors, kept, files)
+                self.results[child.index] = Stored(pages, anchors, set(), kept, files)
                 self.plan.measured(child.index, len(pages), anchors)
                 self._measure(child.index, len(pages), anchors)
                 if not final:  # a kept part that could not take its numbers is laid out again
@@ -209,10 +196,7 @@ class Runner:
                 add_diagnostics(self.report, diagnostics)
                 given = self.plan.parts[child.index].given
                 if self.store is not None and given is not None:
-                    stored = Stored(
-                        result.pages, result.anchors, result.fonts, result.diagnostics, result.files
-                    )
-                    self.store.put(self.pieces[child.index].html, given, self.files[child.index], stored)
+                    self.store.put(self.pieces[child.index].html, given, self.files[child.index], result)
             elif kind == "exit":
                 child.done = True
 
