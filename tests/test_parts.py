@@ -195,3 +195,55 @@ def test_a_long_generated_book_in_parts_with_bad_guesses_is_the_one_piece_book(
     joined = build(generated_book.project, BuildOptions(output=tmp_path, formats=("pdf",)), said.append)
     assert "Laying out 5 parts" in said  # the front matter and each of the four chapters
     assert _texts(joined.outputs[0].path) == _texts(generated_book.pdf)
+
+
+WARM_SCRIPT = """
+import json, os, sys
+from pathlib import Path
+import pyphen
+from weasyprint.text.ffi import ffi
+from msl_book.build import BuildOptions, build
+from msl_book.renderers.pdf import parts
+from msl_book.renderers.pdf.parts import workers
+
+out = Path(sys.argv[1])
+original = workers.work
+
+def work(*args):
+    before, patterns = set(ffi._parsed_types), set(pyphen.hdcache)
+    original(*args)
+    loaded = {
+        "declarations": sorted(k for k in set(ffi._parsed_types) - before if isinstance(k, str)),
+        "patterns": sorted(str(p) for p in set(pyphen.hdcache) - patterns),
+    }
+    (out / f"{sys.argv[3]}-{os.getpid()}.json").write_text(json.dumps(loaded))
+
+workers.work = work
+if sys.argv[3] == "cold":
+    parts.warm_up = lambda languages: None
+build(Path(sys.argv[2]), BuildOptions(output=out / sys.argv[3], force=True, formats=("pdf",)))
+"""
+
+
+def _loaded_by_parts(tmp_path: Path, project: Path, how: str) -> list[dict]:
+    import json
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "MSL_BOOK_PART_CHARS": "3000"}
+    subprocess.run([sys.executable, "-c", WARM_SCRIPT, str(tmp_path), str(project), how], check=True, env=env)
+    return [json.loads(f.read_text()) for f in sorted(tmp_path.glob(f"{how}-*.json"))]
+
+
+def test_part_processes_load_no_declarations_or_patterns_of_their_own(tmp_path: Path) -> None:
+    """The parent loads, once, what every part's process would otherwise load again: cffi's
+    parsed C declarations and the language's hyphenation patterns (weasyprint_compat.warm).
+    Without the warm-up, the same processes each load them."""
+    project = make_book(tmp_path, base="lang-de")
+    warm = _loaded_by_parts(tmp_path, project, "warm")
+    assert len(warm) >= 3
+    assert all(loaded == {"declarations": [], "patterns": []} for loaded in warm), warm
+    cold = _loaded_by_parts(tmp_path, project, "cold")
+    assert len(cold) == len(warm)
+    assert all(loaded["declarations"] for loaded in cold), cold
+    assert sum(any("hyph_de" in p for p in loaded["patterns"]) for loaded in cold) >= 2, cold

@@ -13,6 +13,7 @@ import collections
 import inspect
 import io
 import logging
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -449,6 +450,40 @@ def test_weasyprint_letter_spacing_splits_words_for_text_extraction():
     assert _extracted(without={"spaced-text"}) == "L EARNING OBJECTIVES"
 
 
+# -- subset-arrays: every font subset parses C declarations anew ------------------------------
+
+SUBSET_TEXT = "<p style='font: 10px \"DejaVu Sans\"'>Subset me: αβγδεζηθ абвгдежз 0123456789</p>"
+
+
+def _subset_declarations(without: set[str]) -> set[str]:
+    """The C declarations cffi parses to write a PDF, counting no glyph array parsed before."""
+    from weasyprint.text.ffi import ffi
+
+    for key in [k for k in ffi._parsed_types if isinstance(k, str) and k.startswith("hb_codepoint_t")]:
+        del ffi._parsed_types[key]  # as in a process that has subset no font yet
+    before = set(ffi._parsed_types)
+    with patched(without=without):
+        HTML(string=SUBSET_TEXT).write_pdf()
+    return {k for k in set(ffi._parsed_types) - before if k.startswith("hb_codepoint_t")}
+
+
+def test_subsetting_fonts_declares_one_array_type():
+    assert _subset_declarations(set()) == {"hb_codepoint_t[]"}
+
+
+@upstream_bug
+def test_weasyprint_declares_an_array_type_for_each_glyph_count():
+    found = _subset_declarations(without={"subset-arrays"})
+    assert len(found) >= 2 and all(re.fullmatch(r"hb_codepoint_t\[\d+\]", k) for k in found), found
+
+
+def test_fonts_subset_with_the_fix_are_the_same_bytes():
+    with patched():
+        fixed = HTML(string=SUBSET_TEXT).write_pdf()
+    with patched(without={"subset-arrays"}):
+        assert HTML(string=SUBSET_TEXT).write_pdf() == fixed
+
+
 REPRODUCERS = {
     "footnote-area": (
         test_a_footnote_that_fits_stays_on_its_page,
@@ -485,6 +520,10 @@ REPRODUCERS = {
     "spaced-text": (
         test_letter_spaced_text_extracts_as_its_words,
         test_weasyprint_letter_spacing_splits_words_for_text_extraction,
+    ),
+    "subset-arrays": (
+        test_subsetting_fonts_declares_one_array_type,
+        test_weasyprint_declares_an_array_type_for_each_glyph_count,
     ),
 }
 

@@ -32,6 +32,7 @@ from . import (
     footnote_area,
     spaced_text,
     struct_lang,
+    subset_arrays,
     table_headers,
     tagged_write,
     target_counters,
@@ -50,6 +51,7 @@ FIXES: tuple[Patch, ...] = (
     struct_lang.PATCH,
     table_headers.PATCH,
     spaced_text.PATCH,
+    subset_arrays.PATCH,
 )
 
 # The patches change WeasyPrint for the whole process: one layout or write at a time (the

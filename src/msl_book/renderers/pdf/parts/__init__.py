@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from ....errors import Failure, Report
 from ....outputs import UNTOUCHED
+from ....weasyprint_compat.warm import warm_up
 from .. import layout as pdf_layout
 from .. import merge
 from ..pages import PageInfo, page_label_ranges
@@ -33,6 +35,7 @@ from .workers import Runner, Settings, add_diagnostics, death, report_failure
 PART_CHARS = 30_000  # characters of text per part: about 10 A4 pages, a chapter or so
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
 KEEP_PAGES = 200
+ROOT_LANGUAGE = re.compile(r'<html\b[^>]*\blang="([^"]+)"')
 
 __all__ = ["PartStore", "Settings", "part_chars", "render", "split"]
 
@@ -69,6 +72,7 @@ def render(
         for index, piece in enumerate(pieces):
             if known := store.measured(piece.html, piece.chapters):
                 plan.measured(index, *known)
+    warm_up(ROOT_LANGUAGE.findall(html[:4096])[:1])  # what every part's process would load again
     tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
     joining = False
     try:
