@@ -88,6 +88,29 @@ def direction_css(direction: str) -> str:
     )
 
 
+@dataclass
+class Stylesheets:
+    """The theme's stylesheets parsed, with the fonts they declare and the fetcher that
+    loaded them (which goes on to record what the layout loads)."""
+
+    fetcher: ProjectFetcher
+    font_config: BookFontConfiguration
+    sheets: list[CSS]
+
+    @classmethod
+    def parse(cls, project: Path, theme: Theme, report: Report) -> Stylesheets:
+        fetcher = ProjectFetcher([project, theme.default], theme)
+        font_config = BookFontConfiguration()  # the stylesheets' fonts and no other
+        sheets = []
+        for rel, path, text in theme.stylesheet_texts("pdf"):
+            base = (path or project / "styles" / rel).as_uri()
+            with captured_logs() as logs:  # parsing happens here: problems belong to this file
+                sheets.append(CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher))
+            source = shown(path, project, theme) if path else f"(generated) styles/{rel}"
+            report_logs(logs.records, None, project, report, source=source)
+        return cls(fetcher, font_config, sheets)
+
+
 def lay_out(
     html: str,
     project: Path,
@@ -98,21 +121,16 @@ def lay_out(
     extra_css: str = "",
     patches: Sequence[Patch] = (),
     cover_label: str = "Cover",
+    stylesheets: Stylesheets | None = None,
 ) -> PrintLayout:
     """Lay the print HTML out once; problems WeasyPrint logs become diagnostics.
 
     ``extra_css`` and ``patches`` are for one part of a long book (renderers/pdf/parts/):
-    its page rules and WeasyPrint's hooks.
+    its page rules and WeasyPrint's hooks; ``stylesheets``, the theme's, parsed once for
+    every part.
     """
-    fetcher = ProjectFetcher([project, theme.default], theme)
-    font_config = BookFontConfiguration()  # the stylesheets' fonts and no other
-    sheets = []
-    for rel, path, text in theme.stylesheet_texts("pdf"):
-        base = (path or project / "styles" / rel).as_uri()
-        with captured_logs() as logs:  # parsing happens here: problems belong to this file
-            sheets.append(CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher))
-        source = shown(path, project, theme) if path else f"(generated) styles/{rel}"
-        report_logs(logs.records, None, project, report, source=source)
+    parsed = stylesheets or Stylesheets.parse(project, theme, report)
+    fetcher, font_config, sheets = parsed.fetcher, parsed.font_config, [*parsed.sheets]
     geometry = CSS(string=page_geometry_css(page_size) + extra_css, font_config=font_config)
     sheets.insert(2, geometry)  # after base.css and print.css, before the generated rules and custom.css
     with (

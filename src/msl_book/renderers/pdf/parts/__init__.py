@@ -12,6 +12,7 @@ by page).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import multiprocessing
 import os
@@ -73,6 +74,9 @@ def render(
             if known := store.measured(piece.html, piece.chapters):
                 plan.measured(index, *known)
     warm_up(ROOT_LANGUAGE.findall(html[:4096])[:1])  # what every part's process would load again
+    settings = dataclasses.replace(
+        settings, stylesheets=pdf_layout.Stylesheets.parse(settings.project, settings.theme, report)
+    )
     tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
     joining = False
     try:

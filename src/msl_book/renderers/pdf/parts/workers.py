@@ -16,7 +16,7 @@ import os
 import signal
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class Settings:
     sides_follow_folios: bool = False  # openers: any, so a part may start on a left page
     cover_label: str = "Cover"  # the first page's label, in the book's language
     direction: str = "ltr"  # rtl: the PDF's spreads read right to left
+    # the theme's stylesheets, parsed before the parts' processes start (they inherit them)
+    stylesheets: pdf_layout.Stylesheets | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -277,6 +279,7 @@ def work(
             extra_css=css,
             patches=[part_patch(state)],
             cover_label=settings.cover_label,
+            stylesheets=settings.stylesheets,
         )
         if layout.document.pages and layout.document.pages[-1]._page_box.page_type.name == PART_END:
             del layout.document.pages[-1]  # the page of the part's end marker, after any blank verso
