@@ -44,3 +44,44 @@ def test_the_handbook_rebuilds_byte_identical(handbook, tmp_path):
     again = _build(ROOT, tmp_path)
     assert again[handbook.pdf.name] == handbook.pdf.read_bytes()
     assert again[handbook.epub.name] == handbook.epub.read_bytes()
+
+
+def test_the_epub_zip_starts_with_what_was_compressed_while_the_pdf_was_laid_out(tmp_path):
+    """The stylesheets, fonts and images are compressed while the PDF is laid out (the zip's
+    start, archive.head); the rest is appended once the pages are known. A start that does not
+    hold what ebooklib wrote is not used: the zip is then written whole, with the same files."""
+    import datetime as dt
+    import io
+
+    from msl_book.renderers.epub import archive
+
+    project = make_book(tmp_path)
+    epub = build(project, BuildOptions(output=tmp_path / "out")).outputs[1].path
+    with zipfile.ZipFile(epub) as z:
+        names = z.namelist()
+        files = {n: z.read(n) for n in names}
+        assert z.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+    static = sorted(n for n in names if n.startswith(("EPUB/styles/", "EPUB/assets/")))
+    assert len(static) >= 3 and names[: len(static) + 1] == ["mimetype", *static]
+
+    written = io.BytesIO()  # as ebooklib writes it: every file stored, Apple's options not yet there
+    with zipfile.ZipFile(written, "w") as z:
+        for name, data in files.items():
+            if name != archive.APPLE_OPTIONS:
+                z.writestr(name, data)
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    start = archive.head({n: files[n] for n in static}, when)
+    wrong = archive.head({**{n: files[n] for n in static}, static[0]: b"other bytes"}, when)
+    outputs = {}
+    for key, given in (("whole", None), ("start", start), ("wrong", wrong)):
+        outputs[key] = tmp_path / f"{key}.epub"
+        archive.normalize_zip(written.getvalue(), outputs[key], when, "en", [], "Pages", given)
+    contents = {}
+    for key, path in outputs.items():
+        with zipfile.ZipFile(path) as z:
+            contents[key] = {n: z.read(n) for n in z.namelist()}
+            assert z.namelist()[0] == "mimetype"
+    assert contents["whole"] == contents["start"] == contents["wrong"]
+    assert outputs["start"].read_bytes().startswith(start.data[: len(start.data) // 2])
+    assert outputs["wrong"].read_bytes() == outputs["whole"].read_bytes()
+    assert outputs["start"].read_bytes() != outputs["whole"].read_bytes()

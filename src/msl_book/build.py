@@ -9,16 +9,20 @@ kept and nothing is laid out.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import cache, outputs
 from .errors import Diagnostic, Report, Severity
-from .model import Book
-from .pipeline import Prepared, prepare
-from .renderers.base import Job, Rendered, Renderer
-from .theme import Theme
+
+if TYPE_CHECKING:  # imported where they are used: a build that finds nothing changed needs none
+    from .model import Book
+    from .pipeline import Prepared
+    from .renderers.base import Rendered, Renderer
+    from .theme import Theme
 
 FORMATS = ("pdf", "epub")
 Progress = Callable[[str], None]
@@ -127,6 +131,8 @@ def build(
 def prepare_editions(project: Path, report: Report, languages: tuple[str, ...] = ()) -> list[Prepared]:
     """The book in each language asked for (``()``: its own and every translation), all
     read before anything is laid out, so that every edition's problems are reported together."""
+    from .pipeline import prepare
+
     source = prepare(project, report, stop=False)
     config = source.book.config
     every = [getattr(config, "language", "en"), *getattr(config, "translations", {})]
@@ -146,13 +152,18 @@ def prepare_editions(project: Path, report: Report, languages: tuple[str, ...] =
 def _render(
     editions: list[Prepared], options: BuildOptions, out_dir: Path, report: Report, say: Progress
 ) -> BuildResult:
+    from .renderers.base import Job
+
     rendered: list[Rendered] = []
     with outputs.staging(out_dir) as staging:
         try:
             for prepared in editions:
                 job = Job(prepared, staging, report, say, reuse=not options.force)
                 page_map = None  # each language's EPUB follows its own PDF's pages
-                for renderer in renderers(options, prepared.book):
+                chosen = renderers(options, prepared.book)
+                later = [r for r in chosen[1:] if hasattr(r, "prepare")]
+                job.meanwhile.extend(functools.partial(r.prepare, job) for r in later)
+                for renderer in chosen:
                     result = renderer.render(job, page_map)
                     rendered.append(result)
                     job.done.append(result)

@@ -34,6 +34,10 @@ class Job:
     say: Progress
     done: list[Rendered] = field(default_factory=list)  # this edition's outputs so far, in order
     reuse: bool = True  # False (build --force): no earlier layout is taken from dist/
+    # work of the renderers after this one that does not need its output: done while a PDF
+    # is laid out in other processes (renderers/pdf/parts), each once, or not at all
+    meanwhile: list[Callable[[], None]] = field(default_factory=list)
+    drafts: dict[str, object] = field(default_factory=dict)  # what that work made, by format
 
     @property
     def model(self) -> BookModel:

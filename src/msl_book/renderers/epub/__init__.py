@@ -19,24 +19,55 @@ from ...media import media_type
 from ...model import isbn
 from ...pagemap import PageMap
 from ..base import Job, Rendered
-from .archive import normalize_zip
-from .fontsubset import subset_book_fonts
+from .archive import Head, head, normalize_zip
+from .fontsubset import subset_book_fonts, used_characters
 from .metadata import metadata
-from .publication import document_names, publication
+from .publication import Draft, document_names, draft, finish
+
+
+@dataclass
+class _Prepared:
+    """What ``EpubRenderer.prepare`` made while the PDF was laid out."""
+
+    cover: tuple[str, bytes]
+    draft: Draft
+    characters: set[str]  # of the draft's documents: the book fonts below were cut to them
+    styles: list[tuple[str, bytes]]  # the stylesheets and their files, book fonts subset
+    images: dict[str, bytes]  # "assets/..." -> bytes
+    start: Head  # the zip's start: mimetype, stylesheets, fonts, images, cover
 
 
 @dataclass(frozen=True)
 class EpubRenderer:
+    def prepare(self, job: Job) -> None:
+        """Make what does not depend on the PDF's pages (every document but the navigation,
+        the fonts, the zip's compressed stylesheets, fonts and images), while the PDF is laid
+        out in other processes."""
+        model = job.model
+        cover = (cover_name(model.book), cover_bytes(model.book, job.theme))
+        made = draft(model, job.env, job.theme, cover, job.report, isbn(job.identifier))
+        characters = used_characters(made.roots)
+        styles = subset_book_fonts(made.styles, job.theme.fonts, characters)
+        images = {
+            f"assets/{rel}": model.image_data.get(rel) or path.read_bytes()
+            for rel, path in sorted(model.images.items())
+        }
+        files = {f"EPUB/styles/{name}": data for name, data in styles}
+        files |= {f"EPUB/{name}": data for name, data in [*images.items(), cover]}
+        job.drafts["epub"] = _Prepared(cover, made, characters, styles, images, head(files, job.modified))
+
     def render(self, job: Job, page_map: PageMap | None) -> Rendered:
         model = job.model
         config = model.config
         job.say("Packaging the EPUB")
         target = job.staging / f"{job.name}.epub"
-        cover = (cover_name(model.book), cover_bytes(model.book, job.theme))
+        ready = job.drafts.pop("epub", None)
+        if ready is None:
+            self.prepare(job)
+            ready = job.drafts.pop("epub")
         markers = page_map.markers if page_map else []
         page_of = page_map.page_of if page_map else None
-        number = isbn(job.identifier)
-        pub = publication(model, job.env, job.theme, cover, markers, job.report, number, page_of)
+        pub = finish(ready.draft, ready.cover, markers, page_of)
         job.report.raise_if_failed()
         book = epub.EpubBook()
         book.set_identifier(job.identifier)
@@ -51,11 +82,12 @@ class EpubRenderer:
         image.content = data
         image.properties = ["cover-image"]
         book.add_item(image)
-        styles = subset_book_fonts(pub.styles, job.theme.fonts, pub.documents)
+        styles = ready.styles
+        if (characters := used_characters(pub.documents)) != ready.characters:
+            styles = subset_book_fonts(pub.styles, job.theme.fonts, characters)  # the index added some
         for i, (name, data) in enumerate(styles):
             book.add_item(epub.EpubItem(f"style-{i}", f"styles/{name}", media_type(name), data))
-        for i, (name, path) in enumerate(pub.images):
-            data = model.image_data.get(name.removeprefix("assets/")) or path.read_bytes()
+        for i, (name, data) in enumerate(ready.images.items()):
             book.add_item(epub.EpubItem(f"img-{i}", name, media_type(name), data))
         items = []
         for doc in pub.documents:
@@ -77,7 +109,13 @@ class EpubRenderer:
         written = io.BytesIO()  # in memory: only the normalised file touches the disk
         epub.write_epub(written, book, options)
         normalize_zip(
-            written.getvalue(), target, job.modified, config.language, pub.pages, job.model.strings("pages")
+            written.getvalue(),
+            target,
+            job.modified,
+            config.language,
+            pub.pages,
+            job.model.strings("pages"),
+            ready.start,
         )
         return Rendered("epub", target)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -25,6 +26,38 @@ APPLE_OPTIONS_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+MIMETYPE = ("mimetype", b"application/epub+zip")
+
+
+def _stamp(when: dt.datetime) -> tuple[int, ...]:
+    return max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
+
+
+def _add(dst: zipfile.ZipFile, name: str, data: bytes, stamp: tuple[int, ...]) -> None:
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.external_attr = 0o644 << 16
+    info.create_system = 3
+    info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+    dst.writestr(info, data, compresslevel=6 if name != "mimetype" else None)
+
+
+@dataclass
+class Head:
+    """The start of the EPUB's zip, compressed while the PDF is laid out: the mimetype, then
+    the files that do not depend on the PDF's pages (stylesheets, fonts, images)."""
+
+    data: bytes
+    files: dict[str, bytes]
+
+
+def head(files: dict[str, bytes], when: dt.datetime) -> Head:
+    stamp, buffer = _stamp(when), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as dst:
+        for name, data in [MIMETYPE, *sorted(files.items())]:
+            _add(dst, name, data, stamp)
+    return Head(buffer.getvalue(), files)
+
+
 def normalize_zip(
     written: bytes,
     path: Path,
@@ -32,11 +65,14 @@ def normalize_zip(
     language: str,
     pages: list[dict[str, str]],
     pages_title: str,
+    start: Head | None = None,
 ) -> None:
     """Write the EPUB ebooklib ``written`` to ``path`` so equal inputs give equal bytes:
     mimetype first and stored, then entries in a fixed order with a fixed time and mode.
-    Adds xml:lang to the package, the page list to the NCX and Apple Books' display options."""
-    stamp = max(when, dt.datetime(1980, 1, 1, tzinfo=dt.UTC)).timetuple()[:6]
+    Adds xml:lang to the package, the page list to the NCX and Apple Books' display options.
+    With ``start``, the zip begins with it and its files are not compressed again (ebooklib
+    wrote exactly those bytes for them; if not, the whole zip is written here)."""
+    stamp = _stamp(when)
     with zipfile.ZipFile(io.BytesIO(written)) as src:
         entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
     order = _reading_order(dict(entries))
@@ -46,16 +82,23 @@ def normalize_zip(
     entries.append((APPLE_OPTIONS, APPLE_OPTIONS_XML))
     order = {"mimetype": 0, "META-INF/container.xml": 1, "EPUB/content.opf": 2}
     entries.sort(key=lambda e: (order.get(e[0], 3), e[0]))
-    tmp = path.with_name(path.name + ".zip")
-    with zipfile.ZipFile(tmp, "w") as dst:
+    buffer = io.BytesIO()
+    if start is not None and {n: d for n, d in entries if n in start.files or n == "mimetype"} == {
+        **start.files,
+        MIMETYPE[0]: MIMETYPE[1],
+    }:
+        buffer.write(start.data)
+        entries = [(n, d) for n, d in entries if n not in start.files and n != "mimetype"]
+        mode = "a"
+    else:
+        mode = "w"
+    with zipfile.ZipFile(buffer, mode) as dst:
         for name, data in entries:
             if name.endswith("content.opf"):
                 data = _package_lang(data, language)
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            dst.writestr(info, data, compresslevel=6 if name != "mimetype" else None)
+            _add(dst, name, data, stamp)
+    tmp = path.with_name(path.name + ".zip")
+    tmp.write_bytes(buffer.getvalue())
     tmp.replace(path)
 
 

@@ -12,6 +12,7 @@ does not depend on the clock (``recalc_timestamp`` off), so the EPUB stays repro
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from lxml import etree
 
@@ -21,10 +22,11 @@ from .publication import Document
 ALWAYS = {chr(c) for c in range(0x20, 0x7F)}
 
 
-def used_characters(documents: list[Document]) -> set[str]:
+def used_characters(documents: Sequence[Document | etree._Element]) -> set[str]:
+    """The characters of documents (their bytes, or their trees), and printable ASCII."""
     chars = set(ALWAYS)
     for doc in documents:
-        root = etree.fromstring(doc.data)
+        root = etree.fromstring(doc.data) if isinstance(doc, Document) else doc
         for text in root.itertext():
             chars.update(text)
     return chars
@@ -54,11 +56,10 @@ def subset(data: bytes, chars: set[str]) -> bytes:
 
 
 def subset_book_fonts(
-    styles: list[tuple[str, bytes]], fonts: BookFonts | None, documents: list[Document]
+    styles: list[tuple[str, bytes]], fonts: BookFonts | None, chars: set[str]
 ) -> list[tuple[str, bytes]]:
-    """``styles`` with each of book.yaml's fonts subset to what ``documents`` use."""
+    """``styles`` with each of book.yaml's fonts subset to ``chars`` (``used_characters``)."""
     if fonts is None or not fonts.faces:
         return styles
     hrefs = {face.href for face in fonts.faces}
-    chars = used_characters(documents)
     return [(rel, subset(data, chars) if rel in hrefs else data) for rel, data in styles]

@@ -66,22 +66,45 @@ def epub_writer(model: BookModel) -> Writer:
     )
 
 
-def publication(
+@dataclass
+class Draft:
+    """The publication before the PDF's pages are known: every document but the navigation,
+    rendered and keyed for the page map, and the stylesheets with their files. Made while the
+    PDF is laid out (``draft``), finished once its pages are known (``finish``)."""
+
+    book: BookModel
+    env: Environment
+    context: dict[str, object]
+    styles: list[tuple[str, bytes]]
+    documents: list[Document]
+    roots: list[etree._Element]
+    templates: list[tuple[str, dict[str, object]]]  # each document's template and its own values
+    consulted: list[bool]  # each document asked for printed pages (an index): rendered again
+
+
+class _Pages:
+    """A ``page_of`` that knows no page yet and notes that it was asked."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, target: str) -> tuple[int, str] | None:
+        self.asked = True
+        return None
+
+
+def draft(
     rbook: BookModel,
     env: Environment,
     theme: Theme,
     cover: tuple[str, bytes],
-    markers: list[PageMarker],
     report: Report,
     isbn: str | None = None,
-    page_of: Callable[[str], tuple[int, str] | None] | None = None,
-) -> Publication:
-    """Render every document of the EPUB from the templates; ``page_of``: the printed page
-    of an id, when the PDF was laid out in the same run (the index's locators follow it)."""
+) -> Draft:
+    """Render every document of the EPUB but the navigation, without printed pages."""
     styles = stylesheet_files(theme, report)
     out = epub_writer(rbook)
-    out.page_of = page_of
-    context = {
+    context: dict[str, object] = {
         "book": rbook,
         "config": rbook.config,
         "out": out,
@@ -91,19 +114,44 @@ def publication(
             "isbn": isbn,
         },
     }
-    documents: list[Document] = []
-    roots: list[etree._Element] = []
+    made = Draft(rbook, env, context, styles, [], [], [], [])
 
     def add(uid: str, name: str, template: str, **extra: object) -> None:
-        roots.append(render_document(env, template, **context, **extra))
-        documents.append(Document(uid, name, b""))
+        asked = out.page_of = _Pages()
+        root = render_document(env, template, **context, **extra)
+        pagemap.annotate(root)
+        made.roots.append(root)
+        made.documents.append(Document(uid, name, b""))
+        made.templates.append((template, extra))
+        made.consulted.append(asked.asked)
 
     add("cover", "text/cover.xhtml", "epub/cover.xhtml.j2")
     add("titlepage", "text/titlepage.xhtml", "epub/titlepage.xhtml.j2")
     names = document_names(rbook)
     for ch in rbook.chapters:
         add(f"doc-{ch.id}", f"text/{names[ch.id]}", "epub/chapter.xhtml.j2", ch=ch)
+    out.page_of = None
+    return made
 
+
+def finish(
+    made: Draft,
+    cover: tuple[str, bytes],
+    markers: list[PageMarker],
+    page_of: Callable[[str], tuple[int, str] | None] | None = None,
+) -> Publication:
+    """The publication, with doc-pagebreak markers where the PDF's pages begin; ``page_of``:
+    the printed page of an id, when the PDF was laid out in the same run (the index's
+    locators follow it). A draft is finished once."""
+    rbook, env, context = made.book, made.env, made.context
+    documents, roots = made.documents, made.roots
+    out = context["out"]
+    out.page_of = page_of
+    for i, asked in enumerate(made.consulted):
+        if asked:  # the index: its locators are the printed pages (or none)
+            template, extra = made.templates[i]
+            roots[i] = render_document(env, template, **context, **extra)
+            pagemap.annotate(roots[i])
     toc_page = next((m for m in markers if m.block == "toc" and not m.continued), None)
     page_links = _with_markers(documents, roots, [m for m in markers if m is not toc_page])
     if toc_page is not None:
@@ -114,7 +162,21 @@ def publication(
         pagemap.place(nav.find(".//{*}nav"), toc_page.label)
     documents.insert(2, Document("nav", "text/nav.xhtml", serialize_document(nav), ["nav"]))
     images = [(f"assets/{rel}", path) for rel, path in sorted(rbook.images.items())]
-    return Publication(documents, styles, images, cover, page_links)
+    return Publication(documents, made.styles, images, cover, page_links)
+
+
+def publication(
+    rbook: BookModel,
+    env: Environment,
+    theme: Theme,
+    cover: tuple[str, bytes],
+    markers: list[PageMarker],
+    report: Report,
+    isbn: str | None = None,
+    page_of: Callable[[str], tuple[int, str] | None] | None = None,
+) -> Publication:
+    """Render every document of the EPUB from the templates (``draft`` then ``finish``)."""
+    return finish(draft(rbook, env, theme, cover, report, isbn), cover, markers, page_of)
 
 
 def _with_markers(
@@ -125,7 +187,6 @@ def _with_markers(
     wanted = {m.block for m in markers} | {m.next_block for m in markers if m.next_block}
     hrefs: dict[str, str] = {}
     for doc, root in zip(documents, roots, strict=True):
-        pagemap.annotate(root)
         blocks = {
             key: el
             for el in root.iter()

@@ -126,7 +126,7 @@ class PdfRenderer:
         )
 
         def lay_out(html: str, target: Path, final: bool) -> pdf_layout.PrintLayout:
-            layout = parts.render(html, settings, target, report, say, store)
+            layout = parts.render(html, settings, target, report, say, store, job.meanwhile)
             if layout is None:  # short enough to lay out in one piece
                 layout = pdf_layout.lay_out(
                     html,

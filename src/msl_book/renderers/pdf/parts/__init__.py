@@ -54,9 +54,11 @@ def render(
     report: Report,
     say: Callable[[str], None],
     store: PartStore | None = None,
+    meanwhile: list[Callable[[], None]] | None = None,
 ) -> pdf_layout.PrintLayout | None:
     """Lay out and write the book in parts; None when it is short enough for one piece.
-    With a ``store``, parts laid out before with the same numbers are taken from it."""
+    With a ``store``, parts laid out before with the same numbers are taken from it; the
+    functions in ``meanwhile`` are called (and removed) while the first parts are laid out."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return None  # workers start as copies of this process (Linux); elsewhere, one piece
     pieces = split(html, part_chars())
@@ -81,7 +83,7 @@ def render(
     joining = False
     try:
         files = [tmp / f"part-{i:03d}.pdf" for i in range(len(pieces))]
-        runner = Runner(pieces, plan, files, settings, report, store)
+        runner = Runner(pieces, plan, files, settings, report, store, meanwhile)
         say(f"Laying out {len(pieces)} parts")
         gc.freeze()  # the children's collections leave the parent's objects (and pages) alone
         try:

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import signal
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -66,9 +66,11 @@ class Runner:
         settings: Settings,
         report: Report,
         store: PartStore | None = None,
+        meanwhile: list[Callable[[], None]] | None = None,
     ):
         self.pieces, self.plan, self.files, self.settings, self.report = pieces, plan, files, settings, report
         self.store = store
+        self.meanwhile = meanwhile if meanwhile is not None else []  # the parent's, while parts are laid out
         self.from_store: set[int] = set()  # the parts whose current result came from the store
         self.laid_out = 0  # layouts made
         self.results = [Stored() for _ in pieces]
@@ -93,6 +95,8 @@ class Runner:
                 if not self._reuse(index, guesses):
                     self._start(index, guesses, keep=self.plan.parts[index].keep, final=False)
             else:
+                while self.meanwhile:  # in this process, between forks: no thread meets a fork
+                    self.meanwhile.pop(0)()
                 self._receive()
         add_diagnostics(self.report, self.measuring.errors)
         if self.report.errors:
