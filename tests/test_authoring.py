@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -226,18 +227,45 @@ def test_another_book_built_into_the_same_folder_is_not_taken_from_the_record(tm
 def test_a_new_version_of_any_library_changes_the_record(monkeypatch):
     from importlib import metadata
 
-    cache.code_fingerprint.cache_clear()
-    before = cache.code_fingerprint()
+    before = cache.computed_fingerprint()
     real = metadata.Distribution.version
     monkeypatch.setattr(
         metadata.Distribution,
         "version",
         property(lambda d: "99.0" if d.metadata["Name"] == "pyphen" else real.fget(d)),
     )
-    cache.code_fingerprint.cache_clear()
     try:
-        assert cache.code_fingerprint() != before  # pyphen: a dependency of a dependency
+        assert cache.computed_fingerprint() != before  # pyphen: a dependency of a dependency
     finally:
         monkeypatch.undo()
+    assert cache.computed_fingerprint() == before
+
+
+def test_the_fingerprint_is_kept_until_the_installation_changes(tmp_path, monkeypatch):
+    """code_fingerprint is read from the user's cache while the installation's stamp is the
+    same; installing or removing a distribution (a folder more or less on sys.path) changes
+    the stamp, and the fingerprint is computed again."""
+    import json
+
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cache.code_fingerprint.cache_clear()
+    try:
+        real = cache.code_fingerprint()
+        assert real == cache.computed_fingerprint()
+        memo = tmp_path / "cache" / "msl-book" / "code-fingerprint.json"
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        memo.write_text(json.dumps({**saved, "fingerprint": "kept"}), encoding="utf-8")
         cache.code_fingerprint.cache_clear()
-    assert cache.code_fingerprint() == before
+        assert cache.code_fingerprint() == "kept"  # read, not computed
+        (site / "newlib-1.0.dist-info").mkdir()
+        os.utime(site, ns=(1, site.stat().st_mtime_ns + 1_000_000))
+        cache.code_fingerprint.cache_clear()
+        assert cache.code_fingerprint() == real
+        memo.write_text("not json", encoding="utf-8")
+        cache.code_fingerprint.cache_clear()
+        assert cache.code_fingerprint() == real
+    finally:
+        cache.code_fingerprint.cache_clear()

@@ -18,6 +18,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import metadata
@@ -74,15 +75,53 @@ def user_cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "msl-book"
 
 
-@cache
-def code_fingerprint() -> str:
-    """msl-book's own source (and the CSL styles it ships), the libraries it runs on, and the
-    system's text libraries."""
-    digest = hashlib.sha256()
+def _code_files() -> list[Path]:
     package = Path(__file__).parent
     code = [*package.rglob("*.py"), *package.rglob("*.lua"), *package.rglob("*.csl")]  # the styles it ships
     code += [*package.rglob("*.po"), *package.rglob("*.pot")]  # the built-in strings' catalogues
-    for path in sorted(code):
+    return sorted(code)
+
+
+def _installation_stamp(code: list[Path]) -> str:
+    """What changes whenever the fingerprint may: the code files' sizes and times, the
+    directories distributions are installed in (installing or removing one adds or removes a
+    folder there) and the dynamic linker's cache. Cheap: no file is read."""
+    digest = hashlib.sha256(f"{sys.version}\n{sys.executable}\n".encode())
+    for path in code:
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    for entry in [*sys.path, "/etc/ld.so.cache"]:
+        with contextlib.suppress(OSError):
+            digest.update(f"{entry}:{os.stat(entry or '.').st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """msl-book's own source (and the CSL styles it ships), the libraries it runs on, and the
+    system's text libraries (``computed_fingerprint``). Reading every library's metadata takes
+    a fresh process 0.3 s, most of a build that finds nothing changed, so the result is kept
+    in the user's cache under a stamp of the installation, and computed again when it moves."""
+    code = _code_files()
+    stamp = _installation_stamp(code)
+    memo = user_cache_dir() / "code-fingerprint.json"
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        saved = json.loads(memo.read_text(encoding="utf-8"))
+        if saved["stamp"] == stamp and isinstance(saved["fingerprint"], str):
+            return saved["fingerprint"]
+    fingerprint = computed_fingerprint(code)
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"stamp": stamp, "fingerprint": fingerprint}), encoding="utf-8")
+        tmp.replace(memo)
+    return fingerprint
+
+
+def computed_fingerprint(code: list[Path] | None = None) -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in code if code is not None else _code_files():
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     for line in [*library_versions(), *system_libraries()]:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from . import __version__
+import msl_book
+
 from .errors import BookError, Diagnostic, Failure
 from .roles import Role
 
@@ -50,7 +51,7 @@ class Standard(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"msl-book {__version__}")
+        typer.echo(f"msl-book {msl_book.__version__}")
         raise typer.Exit()
 
 
