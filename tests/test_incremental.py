@@ -156,6 +156,29 @@ def test_an_edit_lays_out_only_its_own_part(book: Path) -> None:
     assert len(list(store.glob("*.pdf"))) == 6  # five parts, and the edited one as it was before
 
 
+def test_pages_added_later_keep_a_chapter_that_only_links_to_what_moved(book: Path, tmp_path: Path) -> None:
+    """Pages added to the last chapter move the glossary, which the first chapter links to,
+    and the answers at the back, whose page numbers the other chapters' questions show. A
+    link shows no page number: the first chapter (its questions taken out) is taken from the
+    store; the contents, the second chapter (its answer links' numbers), the edited chapter and
+    the glossary are laid out again, and the result is the cold build's."""
+    first = _chapters(book)[0]
+    text = first.read_text("utf-8")
+    start = text.index("\nquestions:\n")
+    first.write_text(text[:start] + text[text.index("\n---\n", start) :], "utf-8")
+    out = book / "dist"
+    _, _, said = _build(book, out, force=False, epub=False)
+    assert any(m.startswith("0 of 5 parts unchanged") for m in said)
+    path = _chapters(book)[-1]  # the last chapter, before the glossary and the answers
+    head, blocks = _body(path)
+    blocks += [blocks[i] for i in _prose(blocks)[:6]]  # about a page more
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    pdf, _, said = _build(book, out, force=False, epub=False)
+    assert "1 of 5 parts unchanged, 4 layouts made" in said, said
+    cold, _, _ = _build(book, tmp_path / "cold", force=True, epub=False)
+    assert pdf == cold
+
+
 def test_a_changed_photo_lays_out_its_part_again(book: Path) -> None:
     """A bitmap is named by the HTML, not written into it: the part showing it is laid out
     again when the file changes, the others are not."""

@@ -158,3 +158,26 @@ def test_settle_checks_again_after_its_last_layout():
     plan.parts[1].given = None  # as if laid out with numbers it no longer needs
     assert settle(plan, lambda stale: (calls.append(stale), plan.give(1, plan.numbers()[1])), attempts=1) == 1
     assert calls == [[1]]
+
+
+def test_a_part_is_numbered_only_by_the_anchors_whose_numbers_it_shows():
+    """Part 1 links to p2 and p3 but shows only p3's page number (what its layout looked up):
+    p2 moving leaves it as it was laid out; p3 moving makes it stale."""
+    book = [
+        Synthetic(["p0"], front=True),
+        Synthetic(["p1"], links=["p2", "p3"]),
+        Synthetic(["p2"]),
+        Synthetic(["p3"]),
+    ]
+    plan = plan_of(book)
+    for index in range(4):
+        plan.measured(index, 10, {f"p{index}": 0})
+    plan.give(1, plan.numbers()[1])
+    assert plan.parts[1].given == Numbers(1, {"p2": 11, "p3": 21})
+    plan.shown(1, frozenset({"p3"}))
+    assert plan.parts[1].given == Numbers(1, {"p3": 21}) == plan.numbers()[1]
+    plan.measured(2, 10, {"p2": 5})  # p2 moves within its part
+    assert 1 not in plan.stale()
+    plan.measured(3, 10, {"p3": 2})
+    assert 1 in plan.stale()
+    assert plan.guesses(1) == Numbers(1, {"p3": 23})

@@ -51,6 +51,9 @@ class PartState:
     # its first folio is even, so a new folio of the other parity cannot be taken in place.
     sides_follow_folios: bool = False
     wrong_side: bool = False
+    # the anchors of ``known`` and ``unknown`` a target-counter() of the part asked for: the
+    # only ones whose numbers its pages show (a link alone is joined by name: renderers/pdf/merge)
+    looked_up: set[str] = field(default_factory=set)
 
 
 def part_patch(state: PartState) -> Patch:
@@ -66,6 +69,8 @@ def part_patch(state: PartState) -> Patch:
 
         return initialize_page_maker
 
+    given: dict[int, str] = {}  # id of the lookup item made for an anchor of another part -> its name
+
     def collector(original):
         def __init__(self: TargetCollector) -> None:
             original(self)
@@ -75,8 +80,18 @@ def part_patch(state: PartState) -> Patch:
                 item.cached_page_counter_values = {"page": [number]}
                 item.page_maker_index = -1
                 self.target_lookup_items[anchor] = item
+                given[id(item)] = anchor
 
         return __init__
+
+    def lookup(original):
+        def lookup_target(self: TargetCollector, *args: object) -> TargetLookupItem:
+            item = original(self, *args)
+            if (name := given.get(id(item))) is not None and self.target_lookup_items.get(name) is item:
+                state.looked_up.add(name)
+            return item
+
+        return lookup_target
 
     def make_all(original):
         def make_all_pages(context: object, root_box: object, html: object, pages: list) -> Iterator:
@@ -119,6 +134,7 @@ def part_patch(state: PartState) -> Patch:
         (
             (weasyprint.layout, "initialize_page_maker", initialize),
             (TargetCollector, "__init__", collector),
+            (TargetCollector, "lookup_target", lookup),
             (weasyprint.layout, "make_all_pages", make_all),
         ),
     )

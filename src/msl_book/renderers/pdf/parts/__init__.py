@@ -74,7 +74,10 @@ def render(
     if store is not None:  # the last layouts' page counts and anchors are the best guesses
         for index, piece in enumerate(pieces):
             if known := store.measured(piece.html, piece.chapters):
-                plan.measured(index, *known)
+                count, anchors, shown = known
+                plan.measured(index, count, anchors)
+                if shown is not None:  # numbered by these anchors only: as laid out before
+                    plan.shown(index, shown)
     warm_up(ROOT_LANGUAGE.findall(html[:4096])[:1])  # what every part's process would load again
     settings = dataclasses.replace(
         settings, stylesheets=pdf_layout.Stylesheets.parse(settings.project, settings.theme, report)

@@ -2,6 +2,10 @@
 
 No part's numbers are known before every part has been laid out once: its first folio is
 the sum of the page counts before it, and its references may point into any other part.
+Only references that show a page number count (a ``target-counter()``: the contents, "see
+page 12"); a plain link to another part is joined by name whatever its page (``merge``), so
+once a layout of a part's HTML has said which anchors it looked up (``shown``), only those
+are in its numbers: a glossary that moves does not make every chapter that links to it stale.
 So every part is first laid out with the best guesses there are (``guesses``: the counts of
 the parts measured so far, estimates for the others), then given its real numbers
 (``numbers``, recorded by ``give``). A part that is *kept* takes them in the same process and makes again only
@@ -39,10 +43,18 @@ class PartPlan:
     count: int = 0  # pages, once laid out
     anchors: dict[str, int] = field(default_factory=dict)  # anchor -> page index in the part
     given: Numbers | None = None  # the numbers of its last layout with numbers
+    # the anchors of other parts whose page numbers its pages show (target-counter), once a
+    # layout of its HTML said; until then every anchor it links to
+    shown: frozenset[str] | None = None
 
     @property
     def outside(self) -> frozenset[str]:
         return self.links - self.ids
+
+    @property
+    def numbered(self) -> frozenset[str]:
+        """The anchors of other parts whose numbers its layout depends on."""
+        return self.outside if self.shown is None else self.shown & self.outside
 
 
 class NotSettled(RuntimeError):
@@ -62,7 +74,7 @@ class Plan:
         measured yet count their estimated pages and have their anchors on their first page."""
         firsts, values = self._numbering(estimate=True)
         part = self.parts[index]
-        return Numbers(firsts[index], {name: values.get(name, firsts[index] or 1) for name in part.outside})
+        return Numbers(firsts[index], {name: values.get(name, firsts[index] or 1) for name in part.numbered})
 
     def measured(self, index: int, count: int, anchors: dict[str, int]) -> None:
         """Part ``index`` was laid out: its page count and where its anchors are."""
@@ -73,9 +85,19 @@ class Plan:
         """Every part's real numbers, given the page counts and anchors measured so far."""
         firsts, values = self._numbering()
         return [
-            Numbers(first, {name: values[name] for name in sorted(part.outside) if name in values})
+            Numbers(first, {name: values[name] for name in sorted(part.numbered) if name in values})
             for part, first in zip(self.parts, firsts, strict=True)
         ]
+
+    def shown(self, index: int, names: frozenset[str]) -> None:
+        """Part ``index`` shows the page numbers of ``names`` only (what its layout looked up):
+        its numbers are those from now on, and those it was laid out with are cut to them."""
+        part = self.parts[index]
+        part.shown = frozenset(names)
+        if part.given is not None:
+            part.given = Numbers(
+                part.given.first, {n: v for n, v in part.given.values.items() if n in part.numbered}
+            )
 
     def give(self, index: int, numbers: Numbers) -> Numbers:
         """Part ``index`` is laid out with ``numbers``."""

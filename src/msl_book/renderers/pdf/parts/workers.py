@@ -145,7 +145,17 @@ class Runner:
         self.files[index].unlink(missing_ok=True)  # it may be a link to the store's copy: never written into
         state = PartState(numbers.first, known, unknown, end_page=PART_END)
         mine, theirs = self.context.Pipe()
-        args = (theirs, self.pieces[index].html, state, self.files[index], self.settings, keep, final)
+        piece = self.pieces[index]
+        args = (
+            theirs,
+            piece.html,
+            piece.links - piece.ids,
+            state,
+            self.files[index],
+            self.settings,
+            keep,
+            final,
+        )
         process = self.context.Process(target=work, args=args, daemon=True)
         process.start()
         self.laid_out += 1
@@ -181,16 +191,18 @@ class Runner:
                 _, number, text, filename = message
                 raise OSError(number, text, filename)
             if kind == "measured":  # a kept part, waiting for its numbers
-                _, count, anchors = message
+                _, count, anchors, shown = message
+                self.plan.shown(child.index, frozenset(shown))
                 self.plan.measured(child.index, count, anchors)
-                self._measure(child.index, count, anchors)
+                self._measure(child.index, count, anchors, shown)
                 child.busy = False
             elif kind == "laid-out":
-                _, pages, anchors, diagnostics, final, files = message
+                _, pages, anchors, diagnostics, final, files, shown = message
+                self.plan.shown(child.index, frozenset(shown))
                 kept = list(diagnostics) if final else []
                 self.results[child.index] = Stored(pages, anchors, set(), kept, files)
                 self.plan.measured(child.index, len(pages), anchors)
-                self._measure(child.index, len(pages), anchors)
+                self._measure(child.index, len(pages), anchors, shown)
                 if not final:  # a kept part that could not take its numbers is laid out again
                     self.plan.parts[child.index].given = None
                 add_diagnostics(self.report if final else self.measuring, diagnostics)
@@ -206,10 +218,10 @@ class Runner:
             elif kind == "exit":
                 child.done = True
 
-    def _measure(self, index: int, count: int, anchors: dict[str, int]) -> None:
+    def _measure(self, index: int, count: int, anchors: dict[str, int], shown: list[str]) -> None:
         if self.store is not None:
             piece = self.pieces[index]
-            self.store.measure(piece.html, piece.chapters, count, anchors)
+            self.store.measure(piece.html, piece.chapters, count, anchors, shown)
 
     def _which(self, index: int) -> str:
         return f"part {index + 1} of {len(self.pieces)} ({describe(self.pieces[index])})"
@@ -255,7 +267,14 @@ def report_failure(conn: Connection, exc: BaseException) -> None:
 
 
 def work(
-    conn: Connection, html: str, state: PartState, file: Path, settings: Settings, keep: bool, final: bool
+    conn: Connection,
+    html: str,
+    outside: frozenset[str],
+    state: PartState,
+    file: Path,
+    settings: Settings,
+    keep: bool,
+    final: bool,
 ) -> None:
     """In the forked process: lay the part out, take its numbers (kept) or exit (measured
     only), write it."""
@@ -263,7 +282,7 @@ def work(
         if keep:
 
             def exchange(count: int, anchors: dict[str, int]) -> tuple[int | None, dict[str, int]]:
-                conn.send(("measured", count, anchors))
+                conn.send(("measured", count, anchors, sorted(state.looked_up)))
                 message = conn.recv()
                 return message[1], message[2]
 
@@ -290,10 +309,18 @@ def work(
         # numbered from the first folio the part has now (a kept part took its real one)
         layout.pages = page_infos(layout.document, state.first_number, settings.cover_label)
         final = final or (keep and state.exchanged and not state.wrong_side)  # with the real numbers
-        conn.send(("laid-out", layout.pages, anchor_pages(layout), report.items, final, layout.files))
+        laid_out = (
+            layout.pages,
+            anchor_pages(layout),
+            report.items,
+            final,
+            layout.files,
+            sorted(state.looked_up),
+        )
+        conn.send(("laid-out", *laid_out))
         if final and not report.errors:
             report = Report()
-            add_outside_anchors(layout, state.known.keys() | state.unknown.keys())
+            add_outside_anchors(layout, outside)  # every link to another part, shown number or not
             pdf_layout.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
             conn.send(("written", layout.fonts, report.items))
         conn.send(("exit",))
