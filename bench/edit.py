@@ -90,6 +90,8 @@ def edit_paragraph(path: Path, extra_words: int = 0, swap: tuple[int, int] = (3,
     n = next(i for i, line in enumerate(lines) if len(line) > 200 and line[:1].isalpha())
     words = lines[n].split(" ")
     i, j = swap
+    while words[i] == words[j]:  # swapping a word with itself would change nothing
+        j += 1
     words[i], words[j] = words[j], words[i]  # the same length: the page count stays
     if extra_words:
         words += ["further"] * extra_words
