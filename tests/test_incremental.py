@@ -179,6 +179,31 @@ def test_pages_added_later_keep_a_chapter_that_only_links_to_what_moved(book: Pa
     assert pdf == cold
 
 
+def test_an_edit_in_a_part_that_does_not_wait_lays_it_out_once(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts beyond the pages that wait for their numbers are measured, then laid out again
+    with them; in an edit every part's count is known from the last build, so the edited
+    part is laid out once, with its guesses as its numbers, and the bytes are a cold build's."""
+    from msl_book.renderers.pdf import parts
+
+    monkeypatch.setattr(parts, "KEEP_PAGES", 0)  # no part waits
+    out = book / "dist"
+    _, _, said = _build(book, out, force=False, epub=False)
+    assert "0 of 5 parts unchanged, 10 layouts made" in said  # each measured, then laid out
+    path = _chapters(book)[2]
+    head, blocks = _body(path)
+    at = _prose(blocks)[1]
+    words = blocks[at].split(" ")
+    words[2], words[6] = words[6], words[2]
+    blocks[at] = " ".join(words)
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    pdf, _, said = _build(book, out, force=False, epub=False)
+    assert "4 of 5 parts unchanged, 1 layouts made" in said, said
+    cold, _, _ = _build(book, tmp_path / "cold", force=True, epub=False)
+    assert pdf == cold
+
+
 def test_a_changed_photo_lays_out_its_part_again(book: Path) -> None:
     """A bitmap is named by the HTML, not written into it: the part showing it is laid out
     again when the file changes, the others are not."""

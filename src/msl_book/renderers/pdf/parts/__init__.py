@@ -106,7 +106,9 @@ def render(
             raise Failure(
                 f"{exc}: {', '.join(describe(pieces[i]) for i in plan.stale())}; {UNTOUCHED}"
             ) from None
-        for index in sorted(runner.from_store):  # their layouts' warnings, as a layout would give them
+        for index in sorted(
+            runner.from_store | runner.early
+        ):  # their layouts' warnings, as a layout would give them
             add_diagnostics(report, runner.results[index].diagnostics)
         report.raise_if_failed()
         if store is not None:

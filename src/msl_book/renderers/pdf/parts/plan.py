@@ -76,6 +76,10 @@ class Plan:
         part = self.parts[index]
         return Numbers(firsts[index], {name: values.get(name, firsts[index] or 1) for name in part.numbered})
 
+    def measured_all(self) -> bool:
+        """Every part has a page count (laid out in this build, or guessed from the last)."""
+        return all(part.count for part in self.parts)
+
     def measured(self, index: int, count: int, anchors: dict[str, int]) -> None:
         """Part ``index`` was laid out: its page count and where its anchors are."""
         part = self.parts[index]

@@ -72,6 +72,9 @@ class Runner:
         self.store = store
         self.meanwhile = meanwhile if meanwhile is not None else []  # the parent's, while parts are laid out
         self.from_store: set[int] = set()  # the parts whose current result came from the store
+        # parts laid out and written with guesses taken as final (every part was measured):
+        # their diagnostics are reported once the guesses are known to be right
+        self.early: set[int] = set()
         self.laid_out = 0  # layouts made
         self.results = [Stored() for _ in pieces]
         self.context = multiprocessing.get_context("fork")
@@ -93,7 +96,16 @@ class Runner:
                 index = todo.pop(0)
                 guesses = self.plan.guesses(index)
                 if not self._reuse(index, guesses):
-                    self._start(index, guesses, keep=self.plan.parts[index].keep, final=False)
+                    keep = self.plan.parts[index].keep
+                    # a part that does not wait for its numbers is laid out with them at once
+                    # when every part's count is known (the last build's, in an edit): the
+                    # guesses are then most likely the numbers, and it is not laid out twice
+                    sure = not keep and self.plan.measured_all()
+                    if sure:
+                        self.plan.give(index, guesses)
+                    self._start(index, guesses, keep=keep, final=sure)
+                    if sure:
+                        self.early.add(index)
             else:
                 while self.meanwhile:  # in this process, between forks: no thread meets a fork
                     self.meanwhile.pop(0)()
@@ -160,6 +172,7 @@ class Runner:
         process.start()
         self.laid_out += 1
         self.from_store.discard(index)
+        self.early.discard(index)  # phase 1 adds it back; later, the guesses were not the numbers
         theirs.close()
         self.children.append(_Child(index, process, mine))
 
@@ -205,13 +218,15 @@ class Runner:
                 self._measure(child.index, len(pages), anchors, shown)
                 if not final:  # a kept part that could not take its numbers is laid out again
                     self.plan.parts[child.index].given = None
-                add_diagnostics(self.report if final else self.measuring, diagnostics)
+                add_diagnostics(
+                    self.report if final and child.index not in self.early else self.measuring, diagnostics
+                )
             elif kind == "written":
                 _, fonts, diagnostics = message
                 result = self.results[child.index]
                 result.fonts = fonts
                 result.diagnostics += diagnostics
-                add_diagnostics(self.report, diagnostics)
+                add_diagnostics(self.measuring if child.index in self.early else self.report, diagnostics)
                 given = self.plan.parts[child.index].given
                 if self.store is not None and given is not None:
                     self.store.put(self.pieces[child.index].html, given, self.files[child.index], result)
