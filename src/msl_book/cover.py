@@ -109,15 +109,6 @@ def _draw(config: BookConfig, theme: Theme) -> bytes:
     return out.getvalue()
 
 
-SEMIBOLD, BOLD, REGULAR, SERIF = (
-    "Inter-SemiBold.otf",
-    "Inter-Bold.otf",
-    "Inter-Regular.otf",
-    "CharisSIL-Regular.ttf",
-)
-COVER_FONTS = (SEMIBOLD, BOLD, REGULAR, SERIF)  # what the generated cover is set in
-
-
 def cover_name(book: Book) -> str:
     """Where the cover image lives inside the EPUB: the book's own image, or a generated one."""
     if book.config.cover:

@@ -117,6 +117,7 @@ class PdfRenderer:
             sides_follow_folios=book.config.openers == "any",
             cover_label=model.strings("cover"),
             direction=model.strings.direction,
+            language=book.config.language,
         )
 
         store = parts.PartStore(

@@ -12,11 +12,9 @@ by page).
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import multiprocessing
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -36,7 +34,6 @@ from .workers import Runner, Settings, add_diagnostics, death, report_failure
 PART_CHARS = 30_000  # characters of text per part: about 10 A4 pages, a chapter or so
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
 KEEP_PAGES = 200
-ROOT_LANGUAGE = re.compile(r'<html\b[^>]*\blang="([^"]+)"')
 
 __all__ = ["PartStore", "Settings", "part_chars", "render", "split"]
 
@@ -78,10 +75,9 @@ def render(
                 plan.measured(index, count, anchors)
                 if shown is not None:  # numbered by these anchors only: as laid out before
                     plan.shown(index, shown)
-    warm_up(ROOT_LANGUAGE.findall(html[:4096])[:1])  # what every part's process would load again
-    settings = dataclasses.replace(
-        settings, stylesheets=pdf_layout.Stylesheets.parse(settings.project, settings.theme, report)
-    )
+    if settings.stylesheets is None:  # once a build: a book with an index is laid out twice
+        warm_up([settings.language])  # what every part's process would load again
+        settings.stylesheets = pdf_layout.Stylesheets.parse(settings.project, settings.theme, report)
     tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
     joining = False
     try:

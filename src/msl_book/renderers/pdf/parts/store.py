@@ -156,17 +156,22 @@ class PartStore:
 
     # what the plan guesses with
 
+    def _measure_names(self, html: str, chapters: tuple[str, ...]) -> tuple[str, str]:
+        """The entries of a part's measurements: by its HTML, and by its chapters' titles."""
+        return _digest(self.fingerprint, "html", html), _digest(self.fingerprint, "titles", *chapters)
+
     def measured(
         self, html: str, chapters: tuple[str, ...]
     ) -> tuple[int, dict[str, int], frozenset[str] | None] | None:
         """The page count and anchors of the part with this HTML, or else of the part with
         these chapters in the last build; and, for this very HTML only, the other parts'
         anchors whose numbers its pages show."""
-        for name in (_digest(self.fingerprint, "html", html), _digest(self.fingerprint, "titles", *chapters)):
+        names = self._measure_names(html, chapters)
+        for name in names:
             data = self._load(name)
             if data and isinstance(data.get("count"), int) and isinstance(data.get("anchors"), dict):
                 shown = data.get("shown")
-                exact = name == _digest(self.fingerprint, "html", html) and isinstance(shown, list)
+                exact = name == names[0] and isinstance(shown, list)
                 return data["count"], data["anchors"], frozenset(map(str, shown)) if exact else None
         return None
 
@@ -174,7 +179,7 @@ class PartStore:
         self, html: str, chapters: tuple[str, ...], count: int, anchors: dict[str, int], shown: list[str]
     ) -> None:
         data = {"count": count, "anchors": anchors, "shown": sorted(shown)}
-        for name in (_digest(self.fingerprint, "html", html), _digest(self.fingerprint, "titles", *chapters)):
+        for name in self._measure_names(html, chapters):
             if self._load(name) != data:  # unchanged: not written again
                 self._save(name, data)
 

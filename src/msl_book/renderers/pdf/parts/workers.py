@@ -44,6 +44,7 @@ class Settings:
     sides_follow_folios: bool = False  # openers: any, so a part may start on a left page
     cover_label: str = "Cover"  # the first page's label, in the book's language
     direction: str = "ltr"  # rtl: the PDF's spreads read right to left
+    language: str = "en"  # the book's: its hyphenation patterns are loaded before the parts fork
     # the theme's stylesheets, parsed before the parts' processes start (they inherit them)
     stylesheets: pdf_layout.Stylesheets | None = field(default=None, repr=False)
 
@@ -161,7 +162,7 @@ class Runner:
         args = (
             theirs,
             piece.html,
-            piece.links - piece.ids,
+            self.plan.parts[index].outside,
             state,
             self.files[index],
             self.settings,
