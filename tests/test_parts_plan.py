@@ -71,6 +71,17 @@ def test_parts_are_kept_while_their_estimated_pages_fit():
     assert [p.keep for p in plan.parts] == [True, True, False, True, False]
 
 
+def test_each_kept_part_counts_its_process_and_the_front_matter_is_never_kept():
+    book = [Synthetic(["toc"], front=True, estimate=3)] + [
+        Synthetic([f"c{i}"], estimate=10) for i in range(4)
+    ]
+    plan = plan_of(book, keep_pages=35)
+    assert [p.keep for p in plan.parts] == [False, True, True, True, False]  # 3 + 10 each
+    plan = Plan([PartPlan(frozenset(p.ids), frozenset(), p.front, p.estimate) for p in book], 35, overhead=3)
+    assert [p.keep for p in plan.parts] == [False, True, True, False, False]  # 13 each
+    assert [plan.deferred(i) for i in range(len(book))] == [True, False, False, False, False]
+
+
 def test_folios_follow_from_the_page_counts_and_the_front_matter_has_its_own():
     book = [
         Synthetic(["toc"], links=["c3"], front=True, pages=lambda n: 4),

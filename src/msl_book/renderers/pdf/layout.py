@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 from weasyprint import CSS, HTML
@@ -109,6 +110,23 @@ class Stylesheets:
             source = shown(path, project, theme) if path else f"(generated) styles/{rel}"
             report_logs(logs.records, None, project, report, source=source)
         return cls(fetcher, font_config, sheets)
+
+    def warm(self, language: str) -> None:
+        """Lay a few words out in the usual elements, so that their fonts are opened (FreeType
+        faces, HarfBuzz blobs, Pango's caches) here, before the parts' processes fork: each
+        would open them for itself, about 7 MB apiece (renderers/pdf/parts/)."""
+        sample = WARM_HTML.format(lang=escape(language, quote=True))
+        with captured_logs(), patched():
+            HTML(string=sample, url_fetcher=self.fetcher).render(
+                stylesheets=self.sheets, font_config=self.font_config, presentational_hints=True
+            )
+
+
+WARM_HTML = (
+    '<html lang="{lang}"><body><h1>Aa</h1><h2>Aa</h2><h3>Aa</h3>'
+    "<p>Aa <strong>Aa</strong> <em>Aa</em> <strong><em>Aa</em></strong> <code>Aa</code> <sup>1</sup></p>"
+    "<pre>Aa</pre><table><tr><th>Aa</th><td>Aa</td></tr></table><aside>Aa</aside></body></html>"
+)
 
 
 def lay_out(

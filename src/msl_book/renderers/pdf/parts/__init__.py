@@ -1,6 +1,6 @@
 """Lay a long book out in parts, one process per part, and join the parts' PDFs.
 
-WeasyPrint keeps every laid-out page of a document in memory (about 0.8 MB a page here)
+WeasyPrint keeps every laid-out page of a document in memory (about 1.3 MB a page here)
 and slows down as a document grows, so a book of more than ``2 * part_chars`` characters of
 body text is cut into parts at chapter boundaries (``split``). Each part is laid out and
 written to a tagged PDF in a forked process (``workers``), numbered by ``plan`` (every part's
@@ -33,7 +33,12 @@ from .workers import Runner, Settings, add_diagnostics, death, report_failure
 
 PART_CHARS = 30_000  # characters of text per part: about 10 A4 pages, a chapter or so
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
-KEEP_PAGES = 200
+# Kept parts' processes wait with their pages while the rest are measured: at most this many
+# estimated pages of them, each process counted as PART_OVERHEAD_PAGES more (a waiting part's
+# process holds about 9 MB of its own besides 1.3 MB a page). That keeps the 1,000-page
+# benchmark book under 600 MB (bench/run.py); a higher budget lays fewer parts out twice.
+KEEP_PAGES = 220
+PART_OVERHEAD_PAGES = 6
 
 __all__ = ["PartStore", "Settings", "part_chars", "render", "split"]
 
@@ -67,6 +72,7 @@ def render(
             for p in pieces
         ],
         KEEP_PAGES,
+        PART_OVERHEAD_PAGES,
     )
     if store is not None:  # the last layouts' page counts and anchors are the best guesses
         for index, piece in enumerate(pieces):
@@ -78,6 +84,7 @@ def render(
     if settings.stylesheets is None:  # once a build: a book with an index is laid out twice
         warm_up([settings.language])  # what every part's process would load again
         settings.stylesheets = pdf_layout.Stylesheets.parse(settings.project, settings.theme, report)
+        settings.stylesheets.warm(settings.language)
     tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
     joining = False
     try:

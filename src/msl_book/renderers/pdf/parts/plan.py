@@ -10,7 +10,11 @@ So every part is first laid out with the best guesses there are (``guesses``: th
 the parts measured so far, estimates for the others), then given its real numbers
 (``numbers``, recorded by ``give``). A part that is *kept* takes them in the same process and makes again only
 the pages whose references change; the others are laid out again with them. Parts are kept
-up to ``keep_pages`` estimated pages, as a kept part holds its pages in memory meanwhile.
+up to ``keep_pages`` estimated pages (counting each process as a few pages more), as a kept
+part holds its pages in memory meanwhile.
+The front matter is the exception (``deferred``): nothing waits for its page count, so it
+is laid out once, last, with the numbers of the measured body (in a long book its contents
+are the largest part, and it would hold them all the while).
 
 Taking its numbers can move a part's lines (a number with one more digit pushes a word
 over), which can change its page count or move an anchor another part refers to. The parts
@@ -62,12 +66,21 @@ class NotSettled(RuntimeError):
 
 
 class Plan:
-    def __init__(self, parts: list[PartPlan], keep_pages: int):
+    def __init__(self, parts: list[PartPlan], keep_pages: int, overhead: int = 0):
+        """Parts are kept while their estimated pages, plus ``overhead`` pages' worth for
+        each part's process, add up to no more than ``keep_pages``."""
         self.parts = parts
         kept = 0
         for part in parts:
-            part.keep = kept + part.estimate <= keep_pages
-            kept += part.estimate if part.keep else 0
+            cost = part.estimate + overhead
+            part.keep = not part.front and kept + cost <= keep_pages
+            kept += cost if part.keep else 0
+
+    def deferred(self, index: int) -> bool:
+        """Part ``index`` is laid out once the others are measured, with their numbers: the
+        front matter, whose page count no other part's folios depend on (the body starts at
+        1) and whose contents show every chapter's page."""
+        return self.parts[index].front
 
     def guesses(self, index: int) -> Numbers:
         """The numbers for laying part ``index`` out before every part is measured: parts not

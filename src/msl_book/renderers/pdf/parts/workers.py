@@ -3,7 +3,8 @@
 Each part is laid out and written in a forked process, at most ``MAX_WORKERS`` busy at a
 time. A kept part's process waits, its pages made, for the numbers the plan gives once every
 part is measured; the others report their page count and anchors and exit, and are laid out
-again with their numbers. A worker that dies (a signal such as the out-of-memory killer's
+again with their numbers. The front matter is laid out once, after the others are measured
+(``Plan.deferred``). A worker that dies (a signal such as the out-of-memory killer's
 SIGKILL, running out of memory, a full disk) fails the build with a message that says which
 chapters it was laying out and why; an exception in a worker is a bug and keeps its
 traceback.
@@ -91,7 +92,7 @@ class Runner:
             self._stop()
 
     def _run(self, again: list[int] | None) -> None:
-        todo = [] if again is not None else list(range(len(self.pieces)))
+        todo = [] if again is not None else [i for i in range(len(self.pieces)) if not self.plan.deferred(i)]
         while todo or self._busy():
             if todo and self._busy() < MAX_WORKERS:
                 index = todo.pop(0)
@@ -117,6 +118,7 @@ class Runner:
         numbers = self.plan.numbers()
         waiting = list(self.children)  # kept parts: given their numbers first, MAX_WORKERS at a time
         kept = {child.index for child in waiting}
+        # the deferred front matter first: the longest layout left, and with its numbers now
         todo = again if again is not None else [i for i in range(len(self.pieces)) if i not in kept]
         while waiting or todo or self.children:
             if (waiting or todo) and self._busy() < MAX_WORKERS:
