@@ -153,8 +153,9 @@ def merge(
                     if "/StructParent" in annot:
                         annot.StructParent = int(annot.StructParent) + offset
             src_tree = src.Root.StructTreeRoot
-            for key, value in _pairs(src_tree.ParentTree.Nums):
-                nums += [int(key) + offset, _copy(out, value)]
+            # the parent tree copied whole, in one call: its arrays hold an element per mark
+            for key, value in _pairs(_copy(out, src_tree.ParentTree).Nums):
+                nums += [int(key) + offset, value]
                 next_key = max(next_key, int(key) + offset + 1)
             kids = _kids(document)
             for kid in _kids(_kids(src_tree)[0]):
