@@ -420,6 +420,80 @@ def test_task_lists_line_blocks_details_and_breaks(course):
     assert any(p.find(f"{X}br") is not None for p in _all(doc, "p"))
 
 
+def test_lettered_roman_and_example_lists_in_the_epub(course):
+    """pandoc's fancy_lists and example_lists (markdown/lists.py), as the course writes them."""
+    doc = course.docs["working-with-data.xhtml"]
+    heading = next(h for h in _all(doc, "h2") if _text(h) == "Reading an export, step by step")
+    steps = heading.getnext()
+    assert steps.tag == f"{X}ol" and steps.get("type") is None
+    nested = [
+        (ol.get("type"), [_text(li) for li in ol.findall(f"{X}li")])
+        for ol in steps.iter(f"{X}ol")
+        if ol is not steps
+    ]
+    assert nested == [
+        (
+            "a",
+            [
+                "Check the date range in the header against your question.",
+                "Check the product names: brand and generic names are counted apart.",
+            ],
+        ),
+        (
+            "i",
+            [
+                "Filter on the preferred term.",
+                "Remove the duplicates the export marks.",
+                "Write down how many you removed, and why.",
+            ],
+        ),
+    ]
+    after = list(steps.itersiblings())
+    assert after[0].tag == f"{X}p" and _text(after[0]).startswith("B. Russell")  # one space: no list
+    assert after[1].get("type") == "A" and len(after[1]) == 2
+    examples = [ol for ol in after if "example" in (ol.get("class") or "")]
+    assert [(ol.get("start"), len(ol)) for ol in examples] == [(None, 2), ("3", 1)]
+    texts = [_text(el) for el in after if el.tag == f"{X}p"]
+    assert "The reporting odds ratio compares (1) with the cases of the other drugs." in texts[2]
+    assert "(@rate)" in texts[2]  # in code it stays as written
+    assert texts[3].startswith("Example (3) is the rule")
+    default = after[-1]
+    assert default.tag == f"{X}ol" and [_text(li) for li in default] == [
+        "Save the export under the date.",
+        "Note the filter you used.",
+    ]
+
+
+def test_lettered_roman_and_example_lists_in_the_pdf(course):
+    page = next(t for t in course.texts if "Reading an export" in t and "Twelve cases" in t)
+    # the markers, in the order WeasyPrint draws them (after the text of their items)
+    assert "1. a. b. 2. i. ii. iii. 3. A. B. (1) (2) (3) 1. 2." in page
+    assert "compares (1) with the cases" in page and "Example (3) is the rule" in page
+    assert "B. Russell’s rule of thumb" in page
+
+
+LIST_CASES = {
+    "v is a letter, then the list's own style": ("v. fifth\nw. next\n", ['<ol start="22" type="a">']),
+    "roman numbers": ("iv. four\nv. five\n", ['<ol start="4" type="i">']),
+    "upper roman with two spaces": ("I.  One\nII.  Two\n", ['<ol type="I">']),
+    "parentheses": ("(a) first\n(b) second\n", ['<ol type="a">']),
+    "a new delimiter is a new list": ("a. one\nb) two\n", ['<ol type="a">', '<ol start="2" type="a">']),
+    "a capital and a period need two spaces": ("A. Smith wrote it.\n", []),
+    "no list inside a top-level paragraph": ("It has two effects:\n(1) lowering\na. raising\n", []),
+    "a nested lettered list without a blank line": ("1. First\n   a. sub\n", ["<ol>", '<ol type="a">']),
+    "a lettered item must start at a inside a paragraph": ("1. First\n   c. sub\n", ["<ol>"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIST_CASES))
+def test_pandoc_list_markers(case):
+    from msl_book.markdown import make_parser
+
+    text, lists = LIST_CASES[case]
+    html = make_parser().render(text)
+    assert re.findall(r"<ol[^>]*>", html) == lists, html
+
+
 # -- refused, with the reason -----------------------------------------------------------------
 
 REFUSED = {

@@ -1,9 +1,9 @@
 """Markdown -> tokens -> XHTML fragments, with the source line of everything that can be wrong.
 
 The dialect is pandoc's Markdown, as far as books use it: CommonMark with tables,
-footnotes, definition lists, attributes (``attributes.py``), fenced divs (``divs.py``),
-bracketed spans, superscript, subscript, strikeout, citations (``citations.py``) and raw HTML
-made safe (``safety.py``).
+footnotes, definition lists, lettered, roman and example lists (``lists.py``), attributes
+(``attributes.py``), fenced divs (``divs.py``), bracketed spans, superscript, subscript,
+strikeout, citations (``citations.py``) and raw HTML made safe (``safety.py``).
 Parsing and rendering are separate steps so that ids can be assigned across the whole book
 before any HTML is written. Nothing here reads files or knows about output formats.
 """
@@ -30,6 +30,7 @@ from .checks import ParsedText, Ref, check_footnotes, check_heading_levels, scan
 from .citations import citations_plugin
 from .code import code_plugin
 from .divs import divs_plugin
+from .lists import fancy_lists_plugin
 from .math import math_plugin
 from .typography import typography_plugin
 
@@ -45,6 +46,7 @@ def make_parser() -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin, inline=True, move_to_end=True)
     md.use(deflist_plugin)
+    md.use(fancy_lists_plugin)
     md.use(sub_plugin)
     md.use(superscript_plugin)
     md.use(attributes_plugin)

@@ -41,6 +41,9 @@ def print_writer(model: BookModel) -> Writer:
     return Writer(Links(model), image_url, inline_notes=True, finish=_finish)
 
 
+LIST_TYPES = {"a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman", "I": "upper-roman", "1": "decimal"}
+
+
 def _finish(tree: etree._Element) -> None:
     """What print does besides: math drawn, lists numbered from their start, citations
     without what only the EPUB uses."""
@@ -48,11 +51,18 @@ def _finish(tree: etree._Element) -> None:
     print_form(tree)
     isolate_print(tree)
     for ol in tree.iter(q("ol")):
+        styles = []
         # WeasyPrint ignores <ol start>: a list interrupted by other blocks restarted at 1
         start = ol.get("start", "")
         if start.lstrip("-").isdigit() and int(start) != 1:
-            ol.set("style", f"counter-reset: list-item {int(start) - 1}")
+            styles.append(f"counter-reset: list-item {int(start) - 1}")
             del ol.attrib["start"]  # its presentational hint would count from one less
+        # <ol type="a"> and type="A" are told apart by case, which its hints do not do
+        if (kind := ol.get("type", "")) in LIST_TYPES:
+            styles.append(f"list-style-type: {LIST_TYPES[kind]}")
+            del ol.attrib["type"]
+        if styles:
+            ol.set("style", "; ".join(styles))
 
 
 def print_html(

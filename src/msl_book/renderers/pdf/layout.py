@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 from weasyprint import CSS, HTML
+from weasyprint.css.counters import CounterStyle
 
 from ...errors import Report
 from ...fonts import font_faces
@@ -97,19 +98,30 @@ class Stylesheets:
     fetcher: ProjectFetcher
     font_config: BookFontConfiguration
     sheets: list[CSS]
+    # the stylesheets' @counter-style rules (WeasyPrint drops those of a sheet parsed without one)
+    counter_style: CounterStyle = field(default_factory=CounterStyle)
 
     @classmethod
     def parse(cls, project: Path, theme: Theme, report: Report) -> Stylesheets:
         fetcher = ProjectFetcher([project, theme.default], theme)
         font_config = BookFontConfiguration()  # the stylesheets' fonts and no other
+        counter_style = CounterStyle()
         sheets = []
         for rel, path, text in theme.stylesheet_texts("pdf"):
             base = (path or project / "styles" / rel).as_uri()
             with captured_logs() as logs:  # parsing happens here: problems belong to this file
-                sheets.append(CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher))
+                sheets.append(
+                    CSS(
+                        string=text,
+                        base_url=base,
+                        font_config=font_config,
+                        counter_style=counter_style,
+                        url_fetcher=fetcher,
+                    )
+                )
             source = shown(path, project, theme) if path else f"(generated) styles/{rel}"
             report_logs(logs.records, None, project, report, source=source)
-        return cls(fetcher, font_config, sheets)
+        return cls(fetcher, font_config, sheets, counter_style)
 
     def warm(self, language: str) -> None:
         """Lay a few words out in the usual elements, so that their fonts are opened (FreeType
@@ -118,7 +130,10 @@ class Stylesheets:
         sample = WARM_HTML.format(lang=escape(language, quote=True))
         with captured_logs(), patched():
             HTML(string=sample, url_fetcher=self.fetcher).render(
-                stylesheets=self.sheets, font_config=self.font_config, presentational_hints=True
+                stylesheets=self.sheets,
+                font_config=self.font_config,
+                counter_style=self.counter_style,
+                presentational_hints=True,
             )
 
 
@@ -149,7 +164,11 @@ def lay_out(
     """
     parsed = stylesheets or Stylesheets.parse(project, theme, report)
     fetcher, font_config, sheets = parsed.fetcher, parsed.font_config, [*parsed.sheets]
-    geometry = CSS(string=page_geometry_css(page_size) + extra_css, font_config=font_config)
+    geometry = CSS(
+        string=page_geometry_css(page_size) + extra_css,
+        font_config=font_config,
+        counter_style=parsed.counter_style,
+    )
     sheets.insert(2, geometry)  # after base.css and print.css, before the generated rules and custom.css
     with (
         captured_logs() as logs,
@@ -160,6 +179,7 @@ def lay_out(
             # width/height on images and ol type, as the EPUB's reading systems honour them
             stylesheets=sheets,
             font_config=font_config,
+            counter_style=parsed.counter_style,
             presentational_hints=True,
         )
     report_logs(logs.records, fetcher, project, report)
