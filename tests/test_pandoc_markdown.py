@@ -472,6 +472,36 @@ def test_lettered_roman_and_example_lists_in_the_pdf(course):
     assert "B. Russell’s rule of thumb" in page
 
 
+def test_a_grid_table_has_blocks_in_its_cells_in_both_outputs(course):
+    doc = course.docs["measuring.xhtml"]
+    table = next(t for t in _all(doc, "table") if t.get("id") == "tbl-measures")
+    assert (
+        _text(table.find(f"{X}caption")) == "Table 2.2 Three disproportionality measures and their thresholds"
+    )
+    assert [_text(th) for th in table.findall(f"{X}thead/{X}tr/{X}th")] == [
+        "Measure",
+        "What it compares",
+        "Flag from",
+    ]
+    rows = table.findall(f"{X}tbody/{X}tr")
+    assert [_text(row[0]) for row in rows] == ["ROR", "PRR", "IC (Bayesian)"]
+    assert [row[2].get("class") for row in rows] == ["align-right"] * 3  # from the colons
+    assert _text(rows[0][1]) == "Odds of the event with the product against the others"
+    assert rows[0][1].find(f"{X}p") is None and rows[0][1].find(f"{X}br") is None  # one paragraph: no <p>
+    assert [_text(li) for li in rows[1][1].iter(f"{X}li")] == [
+        "the event’s share of the product’s reports",
+        "its share of all the others",
+    ]
+    assert [_text(p) for p in rows[2][1].findall(f"{X}p")] == [
+        "Observed against expected counts, shrunk toward none.",
+        "Used by the WHO +/- a prior.",
+    ]
+    assert "±" not in "".join(table.itertext())
+    page = next(t for t in course.texts if "Three disproportionality measures" in t)
+    assert "Odds of the event with the product against the others" in page
+    assert "Used by the WHO +/- a prior." in page and "±-" not in page
+
+
 LIST_CASES = {
     "v is a letter, then the list's own style": ("v. fifth\nw. next\n", ['<ol start="22" type="a">']),
     "roman numbers": ("iv. four\nv. five\n", ['<ol start="4" type="i">']),
@@ -537,6 +567,11 @@ REFUSED = {
     "image size": (
         "![A dot](../images/dot.svg){width=wide}",
         "image width 'wide' is not a size (use 300, 300px, 50%, 3in…)",
+    ),
+    "grid table with a merged cell": (
+        "+------+------+\n| Term | Use  |\n+======+======+\n| one cell across |\n+------+------+",
+        "this grid table has a cell across columns or rows, or a '+' or '|' out of line: "
+        "msl-book reads grid tables whose every row has a cell in every column",
     ),
 }
 

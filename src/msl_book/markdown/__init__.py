@@ -1,6 +1,7 @@
 """Markdown -> tokens -> XHTML fragments, with the source line of everything that can be wrong.
 
-The dialect is pandoc's Markdown, as far as books use it: CommonMark with tables,
+The dialect is pandoc's Markdown, as far as books use it: CommonMark with pipe and grid
+tables (``gridtables.py``),
 footnotes, definition lists, lettered, roman and example lists (``lists.py``), attributes
 (``attributes.py``), fenced divs (``divs.py``), bracketed spans, superscript, subscript,
 strikeout, citations (``citations.py``) and raw HTML made safe (``safety.py``).
@@ -30,6 +31,7 @@ from .checks import ParsedText, Ref, check_footnotes, check_heading_levels, scan
 from .citations import citations_plugin
 from .code import code_plugin
 from .divs import divs_plugin
+from .gridtables import grid_tables_plugin
 from .lists import fancy_lists_plugin
 from .math import math_plugin
 from .typography import typography_plugin
@@ -47,6 +49,7 @@ def make_parser() -> MarkdownIt:
     md.use(footnote_plugin, inline=True, move_to_end=True)
     md.use(deflist_plugin)
     md.use(fancy_lists_plugin)
+    md.use(grid_tables_plugin)
     md.use(sub_plugin)
     md.use(superscript_plugin)
     md.use(attributes_plugin)

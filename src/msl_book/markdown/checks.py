@@ -74,6 +74,13 @@ def scan(
             _raw_other(tok, path, line, report)
         if tok.type == "fence" and (ident := fence_attributes(tok.info)[1].get("id")):
             parsed.ids.append((ident, line))
+        if tok.type == "grid_table_unread":
+            report.error(
+                "this grid table has a cell across columns or rows, or a '+' or '|' out of line: "
+                "msl-book reads grid tables whose every row has a cell in every column",
+                path,
+                line,
+            )
         if tok.type == "div_open" and not tok.meta.get("closed"):
             report.error("this ::: div is never closed: add a line ':::' where it ends", path, line)
         if tok.attrs.get("id"):
