@@ -357,6 +357,40 @@ def test_a_folder_of_markdown_is_imported_in_file_order(tmp_path):
     assert toc == ["Field Notes on Scientific Exchange", "Chapter 1: First visits", "Chapter 2: Follow-up"]
 
 
+def test_a_folder_written_for_pandoc_brings_its_metadata_and_references(tmp_path):
+    """A pandoc document header (title, subtitle, authors as names and as mappings, date,
+    lang, bibliography, output options) becomes book.yaml; the chapters keep only what a
+    chapter's front matter holds, and the empty closing References heading is left out."""
+    destination, result = _import("pandoc", tmp_path)
+    assert (
+        "01-intro.md: document metadata moved to book.yaml: author, bibliography, date, lang, subtitle, title"
+        in result.out
+    )
+    assert (
+        "01-intro.md: front matter: geometry, link-citations, toc dropped (pandoc's output options)"
+        in result.out
+    )
+    config = (destination / "book.yaml").read_text(encoding="utf-8")
+    for line in (
+        'title: "Advisory Boards: A Working Guide"',
+        'subtitle: "For medical affairs teams"',
+        'authors:\n  - "Dana Whitfield"\n  - "Ravi Menon"\n',
+        "language: en-GB",
+        "date: 2026-05-14",
+        'bibliography:\n  - "refs.bib"\nreferences: book',
+    ):
+        assert line in config, line
+    assert not (destination / "01-intro.md").read_text(encoding="utf-8").startswith("---")
+    assert "References {-}" not in (destination / "02-running.md").read_text(encoding="utf-8")
+    _result, texts, docs, epub = _built(destination)
+    assert "Hart M, Osei K. Advisory boards in medical affairs" in " ".join(texts)
+    assert "Rule (1) is the one auditors check first." in " ".join(texts)
+    running = next(d for name, d in docs.items() if "running" in name)
+    assert "<table" in running and "compliance reviews them" in running and "+---" not in running
+    report = run_epubcheck(epub)
+    assert (report.errors, report.warnings) == (0, 0), report.messages
+
+
 def test_import_refuses_a_destination_that_is_not_empty(tmp_path):
     (tmp_path / "taken").mkdir()
     (tmp_path / "taken" / "file.txt").write_text("x", encoding="utf-8")

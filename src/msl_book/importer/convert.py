@@ -30,6 +30,7 @@ from ..errors import Report
 from ..loader import default_id, implicit_title, split_front_matter
 from ..model import slugify
 from ..paths import is_inside
+from ..schema import FrontMatter
 from ..yamlsource import YamlProblem, parse_yaml
 
 # {{#name args}}, or \{{#name args}}: mdBook's escape for showing a directive as text.
@@ -51,6 +52,10 @@ _LINK_TARGETS = (
 _HTML_LINK = ("link to an .html page", "links to .html pages")
 _HIDDEN_LINE = ("hidden line (# …) of included Rust", "hidden lines (# …) of included Rust")
 BOOK_KEYS = {"title", "subtitle", "author", "date", "abstract", "keywords", "lang", "id", "role"}
+CHAPTER_KEYS = set(FrontMatter.model_fields)  # what a chapter's front matter may hold
+_REFERENCES_HEADING = re.compile(
+    r"^#{1,6}[ \t]+(References|Bibliography|Works [Cc]ited)[ \t]*(\{[^}\n]*\})?[ \t]*\n*\Z", re.MULTILINE
+)
 OUTPUT_PREFIXES = ("fig-", "tbl-")  # labels of a cell's output that cross-references point at
 
 
@@ -98,8 +103,35 @@ def convert(text: str, rel: str, file: Path, ctx: Context, report: Report) -> tu
             text = _title_from_summary(text, ctx.titles[rel], changes)
     if ctx.kind == "quarto":
         text = _quarto(text, rel, ctx, report, changes)
-        text = _front_matter(text, changes)
+        text = _front_matter(text, changes, BOOK_KEYS, "Quarto's, not the book's")
+    if ctx.kind == "markdown":
+        text = _pandoc(text, changes)
     return text, changes.lines()
+
+
+def _pandoc(text: str, changes: Changes) -> str:
+    """A pandoc file's document header moved to book.yaml (importer/plain.py), keys for
+    pandoc's own output dropped, and an empty closing References heading left out: the
+    book's list of references is a section of its own."""
+    from .plain import LIFTED, header
+
+    if header(text) is not None:
+        kept = CHAPTER_KEYS - LIFTED
+        yaml_text, body, _ = split_front_matter(text)
+        data = yaml_mapping(yaml_text or "") or {}
+        lifted = sorted(k for k in data if k in LIFTED)
+        dropped = sorted(k for k in data if k not in LIFTED and k not in kept)
+        blocks = [block for key, block in _top_level_blocks(yaml_text or "") if key in kept]
+        text = ("---\n" + "".join(blocks) + "---\n" if blocks else "") + body
+        changes.note(f"document metadata moved to book.yaml: {', '.join(lifted)}")
+        if dropped:
+            changes.note(f"front matter: {', '.join(dropped)} dropped (pandoc's output options)")
+    else:
+        text = _front_matter(text, changes, CHAPTER_KEYS, "pandoc's output options")
+    if m := _REFERENCES_HEADING.search(text):
+        text = text[: m.start()].rstrip("\n") + "\n"
+        changes.note("the empty References heading at the end dropped (the book lists them)")
+    return text
 
 
 def _code_lines(lines: list[str]) -> list[bool]:
@@ -263,7 +295,7 @@ def _chapter_target(target: str, file: Path, ctx: Context) -> str | None:
 def _title_from_summary(text: str, title: str, changes: Changes) -> str:
     yaml_text, body, body_line = split_front_matter(text)
     if yaml_text is not None:
-        data = _yaml_mapping(yaml_text)
+        data = yaml_mapping(yaml_text)
         if body_line == 0 or data is None or data.get("title"):
             return text
     if implicit_title(body, body_line, pandoc_block=yaml_text is None) is not None:
@@ -382,7 +414,7 @@ def _quarto(text: str, rel: str, ctx: Context, report: Report, changes: Changes)
     yaml_text, _body, body_line = split_front_matter(text)
     lines = text.split("\n")
     start = body_line - 1 if yaml_text is not None and body_line else 0
-    echo = _echo_default(_yaml_mapping(yaml_text or "")) if yaml_text else None
+    echo = _echo_default(yaml_mapping(yaml_text or "")) if yaml_text else None
     echo = ctx.echo if echo is None else echo
     out = lines[:start]
     dropped = False  # the item before was a cell that is dropped
@@ -432,18 +464,19 @@ def _xref(label: str, ctx: Context, changes: Changes) -> str:
     return f"[](#{label})"
 
 
-def _front_matter(text: str, changes: Changes) -> str:
+def _front_matter(text: str, changes: Changes, keys: set[str], why: str) -> str:
+    """The front matter without the keys not in ``keys``, saying so."""
     yaml_text, body, _ = split_front_matter(text)
     if not yaml_text:
         return text
-    data = _yaml_mapping(yaml_text)
+    data = yaml_mapping(yaml_text)
     if data is None:
         return text
-    dropped = sorted(k for k in data if k not in BOOK_KEYS)
+    dropped = sorted(k for k in data if k not in keys)
     if not dropped:
         return text
-    kept = [line for line in _top_level_blocks(yaml_text) if line[0] in BOOK_KEYS]
-    changes.note(f"front matter: {', '.join(dropped)} dropped (Quarto's, not the book's)")
+    kept = [line for line in _top_level_blocks(yaml_text) if line[0] in keys]
+    changes.note(f"front matter: {', '.join(dropped)} dropped ({why})")
     return "---\n" + "".join(block for _, block in kept) + "---\n" + body
 
 
@@ -466,7 +499,7 @@ def quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _yaml_mapping(yaml_text: str) -> dict | None:
+def yaml_mapping(yaml_text: str) -> dict | None:
     """The front matter as a mapping ({} when empty), None when it is not one."""
     try:
         data = parse_yaml(yaml_text).data
@@ -484,7 +517,7 @@ def add_front_matter(text: str, entries: list[str]) -> str | None:
     yaml_text, _body, body_line = split_front_matter(text)
     if yaml_text is None:
         return "---\n" + "".join(e + "\n" for e in entries) + "---\n" + text
-    if body_line == 0 or _yaml_mapping(yaml_text) is None or yaml_text.lstrip().startswith("{"):
+    if body_line == 0 or yaml_mapping(yaml_text) is None or yaml_text.lstrip().startswith("{"):
         return None
     lines = text.split("\n")
     end = "\r" if lines[0].endswith("\r") else ""
@@ -496,7 +529,7 @@ def set_role(file: Path, role: str) -> None:
     """Give a chapter file a role in its front matter (adding front matter if it has none)."""
     text = file.read_text(encoding="utf-8")
     yaml_text, _body, _ = split_front_matter(text)
-    if yaml_text is not None and "role" in (_yaml_mapping(yaml_text) or {}):
+    if yaml_text is not None and "role" in (yaml_mapping(yaml_text) or {}):
         return
     if (new := add_front_matter(text, [f"role: {role}"])) is not None:
         file.write_text(new, encoding="utf-8")
@@ -512,7 +545,7 @@ def _chapter_id(file: Path, text: str, root: Path) -> tuple[str, bool]:
     yaml_text, body, body_line = split_front_matter(text)
     data: dict = {}
     if yaml_text is not None:
-        mapping = _yaml_mapping(yaml_text)
+        mapping = yaml_mapping(yaml_text)
         if mapping is None or body_line == 0:
             return default_id(file, root), True
         data = mapping
