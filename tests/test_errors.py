@@ -124,6 +124,28 @@ def test_all_errors_of_a_run_are_reported_together(tmp_path):
     ]
 
 
+def test_a_front_matter_error_does_not_hide_the_chapters_other_errors(tmp_path):
+    """The chapter with a bad key is still read without it: its broken link, and the other
+    chapter's (which could have pointed into it), are reported in the same run."""
+    first = "chapters/01-first.md"
+    project = make_book(
+        tmp_path,
+        {
+            first: "---\ntitle: First Chapter\ntoc: true\nrole: glosary\nterms: []\n---\nSee [x](#nowhere).\n",
+            SECOND: "---\ntitle: Second Chapter\n---\nSee [y](#missing).\n",
+        },
+    )
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"{first}:3: unknown key 'toc'",
+        f"{first}:4: 'role' must be 'preface', 'chapter', 'appendix' or 'glossary'",
+        f"{first}:7: broken link: no chapter, heading or element has id 'nowhere'",
+        f"{SECOND}:4: broken link: no chapter, heading or element has id 'missing'",
+        "msl-book: check failed: 4 errors",
+    ]
+
+
 def test_a_failed_build_leaves_the_previous_outputs_untouched(tmp_path):
     project = make_book(tmp_path)
     out = tmp_path / "out"

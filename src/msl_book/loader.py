@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .doccontrol import check_config
 from .errors import Report
 from .model import Book, Chapter
@@ -250,7 +252,7 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
         report.error(exc.message, shown, exc.line)
         return None
     meta = validate(FrontMatter, doc, shown, report)
-    if meta is None:
+    if meta is None and (meta := _without_bad_keys(doc)) is None:
         return None
     if meta.title is None:
         found = implicit_title(body, body_line, pandoc_block=yaml_text is None)
@@ -282,6 +284,25 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
         body_line=body_line,
         meta_lines=doc.lines,
     )
+
+
+def _without_bad_keys(doc: YamlDoc) -> FrontMatter | None:
+    """The front matter without the keys whose problems were reported, so that the rest of
+    the chapter (its body, its links) is checked in the same run; the build stops anyway."""
+    data = dict(doc.data) if isinstance(doc.data, dict) else None
+    if data is None:
+        return None
+    try:
+        FrontMatter.model_validate(data)
+    except ValidationError as exc:
+        bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
+        if "role" in bad:
+            bad.add("terms")  # a glossary's terms in a chapter whose role was wrong: one error
+        data = {k: v for k, v in data.items() if k not in bad}
+    try:
+        return FrontMatter.model_validate(data)
+    except ValidationError:
+        return None
 
 
 def _check_cover(root: Path, config: BookConfig, doc: YamlDoc, report: Report) -> None:
