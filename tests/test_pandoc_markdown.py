@@ -132,6 +132,33 @@ def _struct_elements(pdf: pikepdf.Pdf):
             stack.append(kids)
 
 
+def test_a_pandoc_document_header_loads_its_output_options_ignored(tmp_path):
+    """Authors as pandoc's {name, affiliation} mappings are read; pandoc's output options
+    are a warning each; a bibliography in a chapter says it belongs in book.yaml."""
+    header = (
+        "---\ntitle: Second Chapter\nauthor:\n  - name: Ravi Menon\n    affiliation: Field Medical\n"
+        "  - Dana Whitfield\ntoc: true\ngeometry: margin=2cm\nbibliography: refs.bib\n---\nText.\n"
+    )
+    project = make_book(tmp_path, {SECOND: header})
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"{SECOND}:7: warning: 'toc' is one of pandoc's output options; the theme decides that here, so it is ignored",
+        f"{SECOND}:8: warning: 'geometry' is one of pandoc's output options; the theme decides that here, so it is ignored",
+        f"{SECOND}:9: 'bibliography' belongs in book.yaml, for the whole book (bibliography: [refs.bib])",
+        "msl-book: check failed: 1 error, 2 warnings",
+    ]
+    (project / SECOND).write_text(header.replace("bibliography: refs.bib\n", ""), encoding="utf-8")
+    built = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",)))
+    assert [w.message for w in built.warnings if "pandoc" in w.message] == [
+        "'toc' is one of pandoc's output options; the theme decides that here, so it is ignored",
+        "'geometry' is one of pandoc's output options; the theme decides that here, so it is ignored",
+    ]
+    with zipfile.ZipFile(built.outputs[0].path) as z:
+        second = next(z.read(n).decode() for n in z.namelist() if n.endswith("second.xhtml"))
+    assert "Ravi Menon" in second and "Dana Whitfield" in second and "Field Medical" not in second
+
+
 def test_nested_exercise_and_solution_divs(course):
     doc = course.docs["why-signals.xhtml"]
     exercise = next(el for el in _all(doc, "div", "exercise"))

@@ -251,6 +251,7 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
     except YamlProblem as exc:
         report.error(exc.message, shown, exc.line)
         return None
+    _pandoc_options(doc, shown, report)
     meta = validate(FrontMatter, doc, shown, report)
     if meta is None and (meta := _without_bad_keys(doc)) is None:
         return None
@@ -284,6 +285,74 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
         body_line=body_line,
         meta_lines=doc.lines,
     )
+
+
+# Keys of a pandoc document header that set pandoc's own output (its LaTeX or HTML
+# templates): the theme does that here, so a file written for pandoc loads with a warning.
+PANDOC_OPTIONS = frozenset(
+    [
+        "toc",
+        "toc-depth",
+        "toc-title",
+        "lof",
+        "lot",
+        "numbersections",
+        "number-sections",
+        "secnumdepth",
+        "geometry",
+        "papersize",
+        "documentclass",
+        "classoption",
+        "fontsize",
+        "mainfont",
+        "sansfont",
+        "monofont",
+        "mathfont",
+        "fontfamily",
+        "linestretch",
+        "margin-left",
+        "margin-right",
+        "margin-top",
+        "margin-bottom",
+        "colorlinks",
+        "linkcolor",
+        "urlcolor",
+        "citecolor",
+        "link-citations",
+        "link-bibliography",
+        "header-includes",
+        "include-before",
+        "include-after",
+        "output",
+        "reference-section-title",
+        "suppress-bibliography",
+        "abstract-title",
+        "indent",
+        "pagestyle",
+    ]
+)
+BOOK_LEVEL = {"bibliography": "bibliography: [refs.bib]", "csl": "csl: styles/ama.csl"}
+
+
+def _pandoc_options(doc: YamlDoc, shown: str, report: Report) -> None:
+    """pandoc's output options are ignored with a warning; a bibliography or a CSL style in
+    a chapter is an error that says where it goes."""
+    if not isinstance(doc.data, dict):
+        return
+    for key in [k for k in doc.data if k in PANDOC_OPTIONS]:
+        report.warning(
+            f"'{key}' is one of pandoc's output options; the theme decides that here, so it is ignored",
+            shown,
+            doc.line_of((key,)),
+        )
+        del doc.data[key]
+    for key in [k for k in doc.data if k in BOOK_LEVEL]:
+        report.error(
+            f"'{key}' belongs in book.yaml, for the whole book ({BOOK_LEVEL[key]})",
+            shown,
+            doc.line_of((key,)),
+        )
+        del doc.data[key]
 
 
 def _without_bad_keys(doc: YamlDoc) -> FrontMatter | None:

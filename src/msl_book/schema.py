@@ -270,6 +270,16 @@ class FrontMatter(Strict):
     def _nocite(cls, value: Any) -> Any:
         return nocite_keys(value)
 
+    @field_validator("author", mode="before")
+    @classmethod
+    def _author(cls, value: Any) -> Any:
+        """pandoc's authors may be mappings with a ``name`` (and an affiliation...)."""
+        if isinstance(value, dict) and "name" in value:
+            return value["name"]
+        if isinstance(value, list):
+            return [v["name"] if isinstance(v, dict) and "name" in v else v for v in value]
+        return value
+
     @field_validator("role", mode="before")
     @classmethod
     def _role(cls, value: Any) -> Any:
