@@ -131,14 +131,14 @@ def test_a_front_matter_error_does_not_hide_the_chapters_other_errors(tmp_path):
     project = make_book(
         tmp_path,
         {
-            first: "---\ntitle: First Chapter\ntoc: true\nrole: glosary\nterms: []\n---\nSee [x](#nowhere).\n",
+            first: "---\ntitle: First Chapter\nobjective: x\nrole: glosary\nterms: []\n---\nSee [x](#nowhere).\n",
             SECOND: "---\ntitle: Second Chapter\n---\nSee [y](#missing).\n",
         },
     )
     result = run_cli("check", str(project))
     assert result.code == 1
     assert result.err.splitlines() == [
-        f"{first}:3: unknown key 'toc'",
+        f"{first}:3: unknown key 'objective' (did you mean 'objectives'?)",
         f"{first}:4: 'role' must be 'preface', 'chapter', 'appendix' or 'glossary'",
         f"{first}:7: broken link: no chapter, heading or element has id 'nowhere'",
         f"{SECOND}:4: broken link: no chapter, heading or element has id 'missing'",

@@ -33,6 +33,7 @@ EXAMPLES = "msl_examples"  # state.env key: (count, {label: number})
 ROMAN = re.compile(r"m{0,4}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")
 ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 LABEL = re.compile(r"[A-Za-z0-9_-]*")
+MARKER = re.compile(r"(\()?([0-9]{1,9}|#|@[A-Za-z0-9_-]*|[A-Za-z]+)([.)])")
 CODE_OR_REFERENCE = re.compile(r"(`+)[\s\S]*?(?<!`)\1(?!`)|\(@([A-Za-z0-9_-]+)\)")
 HTML_TYPES = {"lower-alpha": "a", "upper-alpha": "A", "lower-roman": "i", "upper-roman": "I"}
 
@@ -82,32 +83,23 @@ def _classify(body: str, style: str | None) -> tuple[str, int | None, str] | Non
 
 
 def parse_marker(state: StateBlock, line: int, style: str | None = None) -> Marker | None:
-    """The ordered-list marker that starts ``line``, if any."""
+    """The ordered-list marker that starts ``line``, if any (tried on every line of every
+    paragraph, as a list may end one: a regular expression first)."""
     src, pos, maximum = state.src, state.bMarks[line] + state.tShift[line], state.eMarks[line]
-    paren = src.startswith("(", pos)
-    start = pos + 1 if paren else pos
-    end = start
-    while (
-        end < maximum
-        and end - start < 20
-        and ((src[end].isascii() and src[end].isalnum()) or src[end] in "#@_-")
-    ):
-        end += 1
-    if end >= maximum or end == start:
-        return None
-    delimiter = src[end]
-    if paren and delimiter != ")":
-        return None
-    if not paren and delimiter not in ".)":
-        return None
-    end += 1
-    if end < maximum and not isStrSpace(src[end]):
-        return None
-    found = _classify(src[start : end - 1], style)
+    found = MARKER.match(src, pos, maximum)
     if found is None:
         return None
-    kind, value, label = found
-    capital = kind == "upper-alpha" or (kind == "upper-roman" and end - 1 - start == 1)
+    paren, body, delimiter = found.group(1), found.group(2), found.group(3)
+    if paren and delimiter != ")":
+        return None
+    end = found.end()
+    if end < maximum and not isStrSpace(src[end]):
+        return None
+    classified = _classify(body, style)
+    if classified is None:
+        return None
+    kind, value, label = classified
+    capital = kind == "upper-alpha" or (kind == "upper-roman" and len(body) == 1)
     if capital and delimiter == "." and src[end : end + 2] != "  " and not src.startswith("\t", end):
         return None  # "B. Russell": a capital and a period need two spaces to be a marker
     return Marker(kind, "()" if paren else delimiter, value, end, label)
