@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-import latex2mathml.converter
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
@@ -42,6 +41,14 @@ def math_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("math_block_eqno", _block)
 
 
+def _converter() -> Any:
+    """latex2mathml, imported for the first formula: 0.1 s a process that a book without
+    math does not pay."""
+    import latex2mathml.converter
+
+    return latex2mathml.converter
+
+
 def problem(tex: str) -> str | None:
     """What is wrong with ``tex`` (None: nothing latex2mathml cannot read)."""
     depth = 0
@@ -64,7 +71,7 @@ def problem(tex: str) -> str | None:
     if stack:
         return f"\\begin{{{stack[-1]}}} is not ended"
     try:
-        mathml = latex2mathml.converter.convert(tex)
+        mathml = _converter().convert(tex)
     except Exception as exc:  # latex2mathml raises many kinds
         return f"cannot be read ({exc})"
     if m := _UNKNOWN.search(mathml):
@@ -75,7 +82,7 @@ def problem(tex: str) -> str | None:
 def to_mathml(tex: str, display: bool) -> str:
     """MathML for ``tex``, with the TeX as its text alternative."""
     try:
-        mathml = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+        mathml = _converter().convert(tex, display="block" if display else "inline")
     except Exception:  # reported by the scan; written as its source meanwhile
         return f'<code class="math-error">{escape(tex)}</code>'
     return mathml.replace("<math ", f'<math alttext="{escape(tex.strip(), {chr(34): "&quot;"})}" ', 1)

@@ -8,7 +8,6 @@ import base64
 import re
 from functools import lru_cache
 
-import ziamath
 from lxml import etree
 
 from ...markdown.math import MATHML_NS
@@ -42,6 +41,8 @@ def draw_math(root: etree._Element) -> None:
 @lru_cache(maxsize=2048)
 def _draw(mathml: str) -> tuple[str, float, float, float]:
     """(data URI, width, height, depth below the baseline), the sizes in em."""
+    import ziamath  # for the first formula: 0.3 s a process that a book without math does not pay
+
     svg = ziamath.Math(mathml, size=SIZE).svg()
     m = _VIEWBOX.search(svg)
     _x, y, w, h = (float(v) for v in m.groups()) if m else (0.0, -SIZE, SIZE, SIZE)
