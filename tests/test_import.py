@@ -358,18 +358,19 @@ def test_a_folder_of_markdown_is_imported_in_file_order(tmp_path):
 
 
 def test_a_folder_written_for_pandoc_brings_its_metadata_and_references(tmp_path):
-    """A pandoc document header (title, subtitle, authors as names and as mappings, date,
-    lang, bibliography, output options) becomes book.yaml; the chapters keep only what a
-    chapter's front matter holds, and the empty closing References heading is left out."""
+    """The first file's pandoc header (title, subtitle, authors as names and as mappings,
+    date, lang, bibliography, output options) becomes book.yaml; a later file's header stays
+    its chapter's but for its bibliography; a page of references only and an empty closing
+    References heading are left out, the book listing its references itself."""
     destination, result = _import("pandoc", tmp_path)
-    assert (
-        "01-intro.md: document metadata moved to book.yaml: author, bibliography, date, lang, subtitle, title"
-        in result.out
-    )
-    assert (
-        "01-intro.md: front matter: geometry, link-citations, toc dropped (pandoc's output options)"
-        in result.out
-    )
+    assert result.out.splitlines()[:5] == [
+        "  converted 01-intro.md: front matter moved to book.yaml: author, bibliography, date, lang, subtitle, title",
+        "  converted 01-intro.md: front matter: geometry, link-citations, toc dropped (pandoc's output options)",
+        "  converted 02-running.md: the empty References heading at the end dropped (the book lists them)",
+        "  converted 03-follow-up.md: front matter moved to book.yaml: bibliography",
+        "  converted 03-follow-up.md: front matter: toc dropped (pandoc's output options)",
+    ]
+    assert "99-references.md: warning: a page of references only, left out" in result.err
     config = (destination / "book.yaml").read_text(encoding="utf-8")
     for line in (
         'title: "Advisory Boards: A Working Guide"',
@@ -378,15 +379,24 @@ def test_a_folder_written_for_pandoc_brings_its_metadata_and_references(tmp_path
         "language: en-GB",
         "date: 2026-05-14",
         'bibliography:\n  - "refs.bib"\nreferences: book',
+        'chapters:\n  - "01-intro.md"\n  - "02-running.md"\n  - "03-follow-up.md"\n',
     ):
         assert line in config, line
     assert not (destination / "01-intro.md").read_text(encoding="utf-8").startswith("---")
+    assert (
+        (destination / "03-follow-up.md")
+        .read_text(encoding="utf-8")
+        .startswith("---\ntitle: Following up\nauthor: Dana Whitfield\ndate: June 2026\n---\n")
+    )
     assert "References {-}" not in (destination / "02-running.md").read_text(encoding="utf-8")
     _result, texts, docs, epub = _built(destination)
     assert "Hart M, Osei K. Advisory boards in medical affairs" in " ".join(texts)
     assert "Rule (1) is the one auditors check first." in " ".join(texts)
     running = next(d for name, d in docs.items() if "running" in name)
     assert "<table" in running and "compliance reviews them" in running and "+---" not in running
+    nav = etree.fromstring(docs["EPUB/text/nav.xhtml"].encode())
+    toc = [" ".join("".join(a.itertext()).split()) for a in nav.find(f".//{X}ol").iterfind(f"{X}li/{X}a")]
+    assert toc[-2:] == ["Chapter 3: Following up", "References"]
     report = run_epubcheck(epub)
     assert (report.errors, report.warnings) == (0, 0), report.messages
 

@@ -76,10 +76,28 @@ def test_each_kept_part_counts_its_process_and_the_front_matter_is_never_kept():
         Synthetic([f"c{i}"], estimate=10) for i in range(4)
     ]
     plan = plan_of(book, keep_pages=35)
-    assert [p.keep for p in plan.parts] == [False, True, True, True, False]  # 3 + 10 each
+    assert [p.keep for p in plan.parts] == [False, True, True, True, False]  # 10 each, the front not kept
     plan = Plan([PartPlan(frozenset(p.ids), frozenset(), p.front, p.estimate) for p in book], 35, overhead=3)
     assert [p.keep for p in plan.parts] == [False, True, True, False, False]  # 13 each
     assert [plan.deferred(i) for i in range(len(book))] == [True, False, False, False, False]
+
+
+def test_the_deferred_front_matter_laid_out_after_the_body_needs_no_second_layout():
+    """Its contents show every chapter's page; laid out once the chapters are measured,
+    with their numbers, it is not stale, and nothing waits for its page count."""
+    book = [
+        Synthetic(["toc"], links=["c1", "c2", "c3"], front=True, pages=lambda n: 3, estimate=1),
+        Synthetic(["c1"], pages=lambda n: 9),
+        Synthetic(["c2"], links=["toc"], pages=lambda n: 11),
+        Synthetic(["c3"], pages=lambda n: 7),
+    ]
+    plan = plan_of(book)
+    for index in range(1, len(book)):  # the body, from guesses
+        plan.measured(index, *book[index].lay_out(plan.give(index, plan.guesses(index))))
+    plan.shown(2, frozenset())  # its link to the contents shows no page number
+    plan.measured(0, *book[0].lay_out(plan.give(0, plan.numbers()[0])))
+    assert plan.stale() == []
+    assert plan.parts[0].given == Numbers(None, {"c1": 1, "c2": 10, "c3": 21})
 
 
 def test_folios_follow_from_the_page_counts_and_the_front_matter_has_its_own():

@@ -253,7 +253,7 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
         return None
     _pandoc_options(doc, shown, report)
     meta = validate(FrontMatter, doc, shown, report)
-    if meta is None and (meta := _without_bad_keys(doc)) is None:
+    if meta is None and (meta := _without_bad_keys(doc, file.stem)) is None:
         return None
     if meta.title is None:
         found = implicit_title(body, body_line, pandoc_block=yaml_text is None)
@@ -355,9 +355,10 @@ def _pandoc_options(doc: YamlDoc, shown: str, report: Report) -> None:
         del doc.data[key]
 
 
-def _without_bad_keys(doc: YamlDoc) -> FrontMatter | None:
+def _without_bad_keys(doc: YamlDoc, stem: str) -> FrontMatter | None:
     """The front matter without the keys whose problems were reported, so that the rest of
-    the chapter (its body, its links) is checked in the same run; the build stops anyway."""
+    the chapter (its body, its links) is checked in the same run; the build stops anyway. A
+    bad title is replaced by the file's name, lest its absence be reported too."""
     data = dict(doc.data) if isinstance(doc.data, dict) else None
     if data is None:
         return None
@@ -368,6 +369,8 @@ def _without_bad_keys(doc: YamlDoc) -> FrontMatter | None:
         if "role" in bad:
             bad.add("terms")  # a glossary's terms in a chapter whose role was wrong: one error
         data = {k: v for k, v in data.items() if k not in bad}
+        if "title" in bad:
+            data["title"] = stem
     try:
         return FrontMatter.model_validate(data)
     except ValidationError:

@@ -89,6 +89,7 @@ def import_project(path: Path, destination: Path | None = None) -> Imported:
         {(destination / rel).resolve() for rel, _ in source.chapters},
         source.titles,
         source.echo,
+        header=source.chapters[0][0] if source.kind == "markdown" else "",
     )
     files = [(rel, destination / rel) for rel, _role in source.chapters if (destination / rel).is_file()]
     texts = {rel: file.read_text(encoding="utf-8") for rel, file in files}

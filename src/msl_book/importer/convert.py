@@ -53,8 +53,10 @@ _HTML_LINK = ("link to an .html page", "links to .html pages")
 _HIDDEN_LINE = ("hidden line (# …) of included Rust", "hidden lines (# …) of included Rust")
 BOOK_KEYS = {"title", "subtitle", "author", "date", "abstract", "keywords", "lang", "id", "role"}
 CHAPTER_KEYS = set(FrontMatter.model_fields)  # what a chapter's front matter may hold
-_REFERENCES_HEADING = re.compile(
-    r"^#{1,6}[ \t]+(References|Bibliography|Works [Cc]ited)[ \t]*(\{[^}\n]*\})?[ \t]*\n*\Z", re.MULTILINE
+_REFERENCES_HEADING = re.compile(  # with pandoc's ::: {#refs} div under it, or nothing
+    r"^#{1,6}[ \t]+(References|Bibliography|Works [Cc]ited)[ \t]*(\{[^}\n]*\})?[ \t]*\n"
+    r"(\s*:::+[ \t]*\{#refs[^}\n]*\}[ \t]*\n\s*:::+[ \t]*)?\s*\Z",
+    re.MULTILINE,
 )
 OUTPUT_PREFIXES = ("fig-", "tbl-")  # labels of a cell's output that cross-references point at
 
@@ -71,6 +73,7 @@ class Context:
     outputs: dict[str, tuple[str, int]] = field(default_factory=dict)  # cell label -> (path, line)
     referenced: set[str] = field(default_factory=set)  # the labels cross-references point at
     warned: set[str] = field(default_factory=set)
+    header: str = ""  # a folder of pandoc files: the one whose YAML header is the book's
 
 
 class Changes:
@@ -105,25 +108,45 @@ def convert(text: str, rel: str, file: Path, ctx: Context, report: Report) -> tu
         text = _quarto(text, rel, ctx, report, changes)
         text = _front_matter(text, changes, BOOK_KEYS, "Quarto's, not the book's")
     if ctx.kind == "markdown":
-        text = _pandoc(text, changes)
+        text = _pandoc(text, rel, ctx, report, changes)
     return text, changes.lines()
 
 
-def _pandoc(text: str, changes: Changes) -> str:
-    """A pandoc file's document header moved to book.yaml (importer/plain.py), keys for
-    pandoc's own output dropped, and an empty closing References heading left out: the
-    book's list of references is a section of its own."""
-    from .plain import LIFTED, header
+def _pandoc(text: str, rel: str, ctx: Context, report: Report, changes: Changes) -> str:
+    """A pandoc file's front matter as a chapter's: the first file's document header moved
+    to book.yaml (importer/plain.py; its title stays when the chapter has no heading of its
+    own), a bibliography moved from any file, pandoc's output options dropped; and an empty
+    closing References heading left out, the book's list of references being a section of
+    its own."""
+    from .plain import ISO_DATE, LIFTED, header
 
-    if header(text) is not None:
-        kept = CHAPTER_KEYS - LIFTED
-        yaml_text, body, _ = split_front_matter(text)
-        data = yaml_mapping(yaml_text or "") or {}
-        lifted = sorted(k for k in data if k in LIFTED)
-        dropped = sorted(k for k in data if k not in LIFTED and k not in kept)
+    data = header(text)
+    if data is not None:
+        yaml_text, body, body_line = split_front_matter(text)
+        lifted = LIFTED if rel == ctx.header else {"bibliography", "csl"}
+        if "title" in lifted and implicit_title(body, body_line, pandoc_block=False) is None:
+            lifted = lifted - {"title"}  # the chapter's title too: it has no heading
+        moved = sorted(k for k in data if k in lifted)
+        kept = CHAPTER_KEYS - lifted
+        dropped = sorted(k for k in data if k not in lifted and k not in kept)
         blocks = [block for key, block in _top_level_blocks(yaml_text or "") if key in kept]
         text = ("---\n" + "".join(blocks) + "---\n" if blocks else "") + body
-        changes.note(f"document metadata moved to book.yaml: {', '.join(lifted)}")
+        if (
+            isinstance(date := data.get("date"), str)
+            and "date" in moved
+            and not ISO_DATE.fullmatch(date.strip())
+        ):
+            moved.remove("date")
+            changes.note(f"front matter: date {date!r} left out (book.yaml takes a YYYY-MM-DD date)")
+        if moved:
+            changes.note(f"front matter moved to book.yaml: {', '.join(moved)}")
+        if "references" in dropped:
+            dropped.remove("references")
+            report.warning(
+                "front matter: 'references' (entries written in the file) is not read: put them in "
+                "a .bib or CSL JSON file and list it under 'bibliography:' in book.yaml",
+                rel,
+            )
         if dropped:
             changes.note(f"front matter: {', '.join(dropped)} dropped (pandoc's output options)")
     else:

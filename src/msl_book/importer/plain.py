@@ -2,26 +2,32 @@
 comes first, as a preface.
 
 Files written for pandoc carry the document's metadata in a YAML block (``title``,
-``author``, ``date``, ``lang``, ``bibliography``…); as pandoc does with several input files,
-the blocks are read in order and a later value replaces an earlier one. Those values become
-the book's (``book.yaml``), and ``convert`` takes them out of the chapter. Without them the
-title is the first heading of the first file, else the folder's name."""
+``author``, ``date``, ``lang``, ``bibliography``…). The first file's is the book's
+(``book.yaml``), and ``convert`` takes it out of that chapter; a later file's header stays
+with its chapter (its title, authors, language), but for its bibliography, which is the
+book's too. Without a header the title is the first heading of the first file, else the
+folder's name. A file of references alone (a References heading, pandoc's ``{#refs}`` div)
+is left out: the book lists its references itself."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 from ..errors import Report
 from ..loader import split_front_matter
+from .quarto import names
 
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 FIRST = ("README.md", "readme.md", "index.md")
 # a YAML block with any of these is the document's header, not a chapter's own front matter
 DOCUMENT_KEYS = {"author", "bibliography", "csl", "date", "lang", "subtitle"}
-# the document's keys that book.yaml takes over (title too, when the block is a header)
+# the document's keys that book.yaml takes over from the first file (title too)
 LIFTED = DOCUMENT_KEYS | {"title"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+REFS_DIV = re.compile(r":::+\s*\{#refs[^}]*\}")
+FENCE = re.compile(r":::+")
+REFERENCES_TITLE = re.compile(r"(References|Bibliography|Works [Cc]ited)\b")
 
 
 def header(text: str) -> dict | None:
@@ -34,10 +40,9 @@ def header(text: str) -> dict | None:
 
 
 def _strings(value: object) -> list[str]:
-    """A YAML string or list of strings (or of pandoc's ``{name: …}`` authors) as strings."""
+    """A YAML string or list of strings as strings."""
     items = value if isinstance(value, list) else [value]
-    names = [item.get("name") if isinstance(item, dict) else item for item in items]
-    return [str(name).strip() for name in names if isinstance(name, str | int | float) and str(name).strip()]
+    return [str(item).strip() for item in items if isinstance(item, str | int | float) and str(item).strip()]
 
 
 def read(path: Path, report: Report):
@@ -48,23 +53,50 @@ def read(path: Path, report: Report):
         for p in path.rglob("*.md")
         if not any(part in SKIPPED or part.startswith(".") for part in p.relative_to(path).parts)
     )
-    first = [f for f in files if f in FIRST][:1]
-    chapters = [(f, "preface") for f in first] + [(f, "chapter") for f in files if f not in first]
     if not files:
         report.error("no Markdown files (.md) in this folder", str(path))
-    meta: dict = {}
-    for rel, _role in chapters:
-        meta.update(header((path / rel).read_text(encoding="utf-8")) or {})
+    texts = {rel: (path / rel).read_text(encoding="utf-8") for rel in files}
+    for rel in [rel for rel in files if references_page(texts[rel])]:
+        report.warning("a page of references only, left out: the book lists its references itself", rel)
+        files.remove(rel)
+    first = [f for f in files if f in FIRST][:1]
+    chapters = [(f, "preface") for f in first] + [(f, "chapter") for f in files if f not in first]
+    # the book's header is the first file's (pandoc's one document, or the book's opening
+    # file); each later file with a header of its own is a chapter, titled by it
+    meta = (header(texts[chapters[0][0]]) if chapters else None) or {}
     title = path.name.replace("-", " ").replace("_", " ").title()
-    if first and (m := _HEADING.search((path / first[0]).read_text(encoding="utf-8"))):
+    if first and (m := _HEADING.search(texts[first[0]])):
         title = m[1]
     title = (_strings(meta.get("title")) or [title])[0]
-    source = Source("markdown", path, title, _strings(meta.get("author")), chapters=chapters)
+    source = Source("markdown", path, title, names(meta.get("author")), chapters=chapters)
     source.subtitle = (_strings(meta.get("subtitle")) or [None])[0]
     if isinstance(lang := meta.get("lang"), str) and lang.strip():
         source.language = lang.strip()
-    date = meta.get("date")
-    source.date = date.isoformat() if isinstance(date, dt.date) else str(date) if date else None
-    source.bibliography = _strings(meta.get("bibliography"))
-    source.csl = (_strings(meta.get("csl")) or [None])[0]
+    if isinstance(date := meta.get("date"), str) and ISO_DATE.fullmatch(date.strip()):
+        source.date = date.strip()
+    for rel, _role in chapters:  # every file's bibliography is the book's
+        for entry in _strings((header(texts[rel]) or {}).get("bibliography")):
+            if entry not in source.bibliography:
+                source.bibliography.append(entry)
+    csl = (_strings(meta.get("csl")) or [None])[0]
+    if csl and "://" in csl:
+        report.warning(
+            f"csl {csl} is a URL: copy the style into the project, set 'csl:' to its path", chapters[0][0]
+        )
+    elif csl:
+        source.csl = csl
     return source
+
+
+def references_page(text: str) -> bool:
+    """A file that holds nothing but a References heading, or a heading and pandoc's
+    ``::: {#refs}`` div: where pandoc puts the bibliography."""
+    body = split_front_matter(text)[1]
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    headings = [line for line in lines if line.startswith("#")]
+    rest = [line for line in lines if not line.startswith("#")]
+    refs_div = (
+        bool(rest) and REFS_DIV.fullmatch(rest[0]) is not None and all(FENCE.fullmatch(x) for x in rest[1:])
+    )
+    titled = len(headings) == 1 and REFERENCES_TITLE.match(headings[0].lstrip("#").strip()) is not None
+    return len(headings) <= 1 and (refs_div or (titled and not rest))

@@ -14,13 +14,14 @@ from ..yamlsource import YamlProblem, parse_yaml
 from . import convert
 
 
-def _names(value: object) -> list[str]:
+def names(value: object) -> list[str]:
+    """Authors as pandoc and Quarto write them: a name, ``{name: …}``, or a list of either."""
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
         return [str(v) for v in (value.get("name"),) if v]
     if isinstance(value, list):
-        return [n for item in value for n in _names(item)]
+        return [n for item in value for n in names(item)]
     return []
 
 
@@ -41,7 +42,7 @@ def read(path: Path, report: Report):
         "quarto",
         path,
         str(book.get("title") or path.name),
-        _names(book.get("author")),
+        names(book.get("author")),
         str(data.get("lang") or "en"),
         subtitle=str(book["subtitle"]) if book.get("subtitle") else None,
         date=str(book["date"]) if book.get("date") else None,

@@ -76,8 +76,9 @@ def scan(
             parsed.ids.append((ident, line))
         if tok.type == "grid_table_unread":
             report.error(
-                "this grid table has a cell across columns or rows, or a '+' or '|' out of line: "
-                "msl-book reads grid tables whose every row has a cell in every column",
+                "this grid table cannot be read: every row needs a cell in every column, its '+' "
+                "and '|' under the top border's, and the table a bottom border (merged cells and "
+                "table feet are not read)",
                 path,
                 line,
             )

@@ -7,7 +7,8 @@
     |           | - the product         |
     +-----------+-----------------------+
 
-A row of ``=`` ends the header (a table without one has no header row); colons at the ends
+Widths are counted as pandoc counts them (a wide CJK character is two columns). A row of
+``=`` ends the header (a table without one has no header row); colons at the ends
 of that row's segments (or the top border's, without a header) align the columns, as in a
 pipe table. Each cell is parsed as Markdown blocks (lists, several paragraphs, code); a cell
 that is one paragraph is written without its ``<p>``, like a pipe table's. The tokens are a
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 from itertools import pairwise
 
 from markdown_it import MarkdownIt
@@ -44,25 +46,42 @@ def _aligns(border: str, columns: list[int]) -> list[str]:
     return aligns
 
 
-def _rows(lines: list[str], columns: list[int]) -> tuple[list[list[str]], int] | None:
-    """The cells' text of every row, and how many rows the header has (0 or 1); None when
-    the lines are not a table this rule reads (a border out of line, a merged cell)."""
-    rows: list[list[str]] = []
+def _columns(text: str) -> list[str]:
+    """The line as display columns, as pandoc counts them: an East Asian wide character
+    takes two (the second ""), a combining mark none (it joins the character before)."""
+    slots: list[str] = []
+    for char in text:
+        if unicodedata.combining(char) and slots:
+            slots[-1] += char
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            slots += [char, ""]
+        else:
+            slots.append(char)
+    return slots
+
+
+def _rows(lines: list[str], columns: list[int]) -> tuple[list[tuple[int, list[str]]], int] | None:
+    """(index of its first line, its cells' text) of every row, and how many rows the header
+    has (0 or 1); None when the lines are not a table this rule reads (a border out of line,
+    a merged cell, a table foot)."""
+    rows: list[tuple[int, list[str]]] = []
     current: list[list[str]] = []
+    first = 0
     header = 0
     width = columns[-1] + 1
-    for index, text in enumerate(lines):
+    for index, line in enumerate(lines):
+        text = _columns(line)
         if len(text) != width:
             return None
-        if text.startswith("+"):
-            if not BORDER.fullmatch(text) or any(text[c] != "+" for c in columns):
+        if text[0] == "+":
+            if not BORDER.fullmatch(line) or any(text[c] != "+" for c in columns):
                 return None
             if index:
                 if not current:
                     return None
-                rows.append(["\n".join(cell) for cell in current])
+                rows.append((first, ["\n".join(cell) for cell in current]))
                 current = []
-            if "=" in text:
+            if "=" in line:
                 if header or index == 0 or index == len(lines) - 1:
                     return None
                 header = len(rows)
@@ -70,12 +89,12 @@ def _rows(lines: list[str], columns: list[int]) -> tuple[list[list[str]], int] |
         if any(text[c] != "|" for c in columns):
             return None  # a cell across columns
         if not current:
-            current = [[] for _ in columns[1:]]
+            current, first = [[] for _ in columns[1:]], index
         for cell, (left, right) in zip(current, pairwise(columns), strict=True):
-            cell.append(text[left + 1 : right].rstrip())  # no hard line breaks from the padding
+            cell.append("".join(text[left + 1 : right]).rstrip())  # no hard line breaks from the padding
     if current or header > 1:
         return None
-    return [[textwrap.dedent(cell).strip("\n") for cell in row] for row in rows], header
+    return [(at, [textwrap.dedent(cell).strip("\n") for cell in row]) for at, row in rows], header
 
 
 def grid_table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
@@ -93,13 +112,15 @@ def grid_table(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
         line += 1
     columns = [i for i, char in enumerate(top) if char == "+"]
     parsed = _rows(lines, columns) if len(lines) >= 3 and lines[-1].startswith("+") else None
-    if silent or parsed is None:
-        if parsed is None and not silent and len(lines) >= 3 and lines[-1].startswith("+"):
-            token = state.push(UNREAD, "", 0)  # reported at its line (markdown/checks.py)
-            token.map, token.content = [startLine, line], "\n".join(lines)
-            state.line = line
-            return True
+    if silent:
         return parsed is not None
+    if parsed is None:
+        if len(lines) < 2:
+            return False  # a line of +---+ alone: a paragraph, as before
+        token = state.push(UNREAD, "", 0)  # reported at its line (markdown/checks.py)
+        token.map, token.content = [startLine, line], "\n".join(lines)
+        state.line = line
+        return True
     rows, header = parsed
     separator = next((text for text in lines if text.startswith("+") and "=" in text), top)
     aligns = _aligns(separator, columns)
@@ -111,7 +132,7 @@ def grid_table(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
         return token
 
     push("table_open", "table", 1)
-    for index, row in enumerate(rows):
+    for index, (at, row) in enumerate(rows):
         if index == 0:
             push("thead_open" if header else "tbody_open", "thead" if header else "tbody", 1)
         elif index == header and header:
@@ -123,7 +144,7 @@ def grid_table(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
             token = push(f"{cell_tag}_open", cell_tag, 1)
             if align:
                 token.attrs = {"style": f"text-align:{align}"}
-            _cell(state, text, startLine, end)
+            _cell(state, text, startLine + at)
             push(f"{cell_tag}_close", cell_tag, -1)
         push("tr_close", "tr", -1)
     if len(rows) > header:
@@ -135,15 +156,17 @@ def grid_table(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
     return True
 
 
-def _cell(state: StateBlock, text: str, start: int, end: int) -> None:
-    """The cell's blocks, as tokens of the table; one paragraph loses its <p>."""
+def _cell(state: StateBlock, text: str, first: int) -> None:
+    """The cell's blocks, as tokens of the table, at their lines (its row's ``first`` line
+    on); one paragraph loses its <p>."""
     if not text.strip():
         return
     tokens: list[Token] = []
     state.md.block.parse(text, state.md, state.env, tokens)
     for token in tokens:
         token.level += state.level
-        token.map = [start, end] if token.map is not None else None
+        if token.map is not None:
+            token.map = [first + token.map[0], first + token.map[1]]
     kinds = [t.type for t in tokens]
     if kinds == ["paragraph_open", "inline", "paragraph_close"]:
         tokens[0].hidden = tokens[2].hidden = True

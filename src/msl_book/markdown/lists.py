@@ -33,6 +33,7 @@ EXAMPLES = "msl_examples"  # state.env key: (count, {label: number})
 ROMAN = re.compile(r"m{0,4}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")
 ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 LABEL = re.compile(r"[A-Za-z0-9_-]*")
+PAGE = re.compile(r" +[0-9]")
 MARKER = re.compile(r"(\()?([0-9]{1,9}|#|@[A-Za-z0-9_-]*|[A-Za-z]+)([.)])")
 CODE_OR_REFERENCE = re.compile(r"(`+)[\s\S]*?(?<!`)\1(?!`)|\(@([A-Za-z0-9_-]+)\)")
 HTML_TYPES = {"lower-alpha": "a", "upper-alpha": "A", "lower-roman": "i", "upper-roman": "I"}
@@ -79,6 +80,9 @@ def _classify(body: str, style: str | None) -> tuple[str, int | None, str] | Non
     for candidate in candidates:
         if style is None or candidate[0] == style:
             return candidate
+    for candidate in candidates:  # "#." continues any list, a number continues a "#." list
+        if candidate[0] == "default" or (style == "default" and candidate[0] == "decimal"):
+            return (style, candidate[1], candidate[2]) if candidate[0] == "default" else candidate
     return None
 
 
@@ -95,6 +99,8 @@ def parse_marker(state: StateBlock, line: int, style: str | None = None) -> Mark
     end = found.end()
     if end < maximum and not isStrSpace(src[end]):
         return None
+    if body == "p" and delimiter == "." and PAGE.match(src, end, maximum):
+        return None  # "p. 12 shows": a page, as pandoc reads it
     classified = _classify(body, style)
     if classified is None:
         return None
@@ -126,11 +132,10 @@ def fancy_list(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
         isOrdered = True
         posAfterMarker = marker.end
         if isTerminatingParagraph:
-            if marker.style in ("example", "default"):
-                return False
-            if marker.value != 1:
-                return False  # as CommonMark: only a list from 1 interrupts a paragraph
-            if (marker.style != "decimal" or marker.delimiter == "()") and state.listIndent < 0:
+            if marker.style == "decimal" and marker.delimiter != "()":
+                if marker.value != 1:
+                    return False  # as CommonMark: only a list from 1 interrupts a paragraph
+            elif state.listIndent < 0:
                 return False  # pandoc's markers interrupt a paragraph only inside a list item
     else:
         posAfterMarker = skipBulletListMarker(state, startLine)

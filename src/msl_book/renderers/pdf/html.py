@@ -19,6 +19,7 @@ from ... import __version__, pagemap
 from ...citations.printed import print_form
 from ...document import BookModel
 from ...links import Links
+from ...markdown.lists import HTML_TYPES
 from ...model import Book
 from ...passes.bidi import isolate_print
 from ...paths import IMAGE_TYPES
@@ -41,7 +42,7 @@ def print_writer(model: BookModel) -> Writer:
     return Writer(Links(model), image_url, inline_notes=True, finish=_finish)
 
 
-LIST_TYPES = {"a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman", "I": "upper-roman", "1": "decimal"}
+LIST_TYPES = {kind: style for style, kind in HTML_TYPES.items()} | {"1": "decimal"}  # <ol type> -> style
 
 
 def _finish(tree: etree._Element) -> None:

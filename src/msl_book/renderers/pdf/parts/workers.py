@@ -118,7 +118,8 @@ class Runner:
         numbers = self.plan.numbers()
         waiting = list(self.children)  # kept parts: given their numbers first, MAX_WORKERS at a time
         kept = {child.index for child in waiting}
-        # the deferred front matter first: the longest layout left, and with its numbers now
+        # after the kept parts have their numbers (they finish and free their pages first):
+        # the deferred front matter, then the measured parts, each with its numbers now
         todo = again if again is not None else [i for i in range(len(self.pieces)) if i not in kept]
         while waiting or todo or self.children:
             if (waiting or todo) and self._busy() < MAX_WORKERS:
