@@ -575,6 +575,17 @@ def test_typography_is_pandocs_smart_dashes_and_ellipses_only():
     assert html == "<p>Options (a), (b) and (c) \u2013 or (tm) +- 5\u2026 wait\u2014now.. ,, end</p>\n"
 
 
+def test_an_example_label_given_twice_is_a_warning_at_the_second(tmp_path):
+    text = "---\ntitle: Second Chapter\n---\nText.\n\n(@dose) The first.\n\n(@dose) The second.\n\nSee (@dose).\n"
+    project = make_book(tmp_path, {SECOND: text})
+    result = run_cli("check", str(project))
+    assert result.code == 0
+    assert result.err.splitlines()[0] == (
+        f"{SECOND}:8: warning: example label (@dose) is given a second time: (@dose) in the text "
+        "is this item's number from here on; give each example its own label"
+    )
+
+
 # -- refused, with the reason -----------------------------------------------------------------
 
 REFUSED = {

@@ -74,6 +74,13 @@ def scan(
             _raw_other(tok, path, line, report)
         if tok.type == "fence" and (ident := fence_attributes(tok.info)[1].get("id")):
             parsed.ids.append((ident, line))
+        if tok.type == "list_item_open" and (label := tok.meta.get("example_again")):
+            report.warning(
+                f"example label (@{label}) is given a second time: (@{label}) in the text is "
+                "this item's number from here on; give each example its own label",
+                path,
+                line,
+            )
         if tok.type == "grid_table_unread":
             report.error(
                 "this grid table cannot be read: every row needs a cell in every column, its '+' "

@@ -213,6 +213,8 @@ def fancy_list(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
             if marker.style == "example":
                 count, labels = state.env.get(EXAMPLES, (0, {}))
                 if marker.label:
+                    if marker.label in labels:  # reported at its line (markdown/checks.py)
+                        token.meta["example_again"] = marker.label
                     labels = {**labels, marker.label: count + 1}
                 state.env[EXAMPLES] = (count + 1, labels)
 
