@@ -339,19 +339,13 @@ def _pandoc_options(doc: YamlDoc, shown: str, report: Report) -> None:
     a chapter is an error that says where it goes."""
     if not isinstance(doc.data, dict):
         return
-    for key in [k for k in doc.data if k in PANDOC_OPTIONS]:
-        report.warning(
-            f"'{key}' is one of pandoc's output options; the theme decides that here, so it is ignored",
-            shown,
-            doc.line_of((key,)),
-        )
-        del doc.data[key]
-    for key in [k for k in doc.data if k in BOOK_LEVEL]:
-        report.error(
-            f"'{key}' belongs in book.yaml, for the whole book ({BOOK_LEVEL[key]})",
-            shown,
-            doc.line_of((key,)),
-        )
+    for key in [k for k in doc.data if k in PANDOC_OPTIONS or k in BOOK_LEVEL]:
+        if key in BOOK_LEVEL:
+            message = f"'{key}' belongs in book.yaml, for the whole book ({BOOK_LEVEL[key]})"
+            report.error(message, shown, doc.line_of((key,)))
+        else:
+            message = f"'{key}' is one of pandoc's output options; the theme decides that here, so it is ignored"  # noqa: E501
+            report.warning(message, shown, doc.line_of((key,)))
         del doc.data[key]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import Report
 from ..loader import split_front_matter
-from .quarto import names
+from .quarto import names, refs_div_only
 
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 FIRST = ("README.md", "readme.md", "index.md")
@@ -25,8 +25,6 @@ DOCUMENT_KEYS = {"author", "bibliography", "csl", "date", "lang", "subtitle"}
 # the document's keys that book.yaml takes over from the first file (title too)
 LIFTED = DOCUMENT_KEYS | {"title"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-REFS_DIV = re.compile(r":::+\s*\{#refs[^}]*\}")
-FENCE = re.compile(r":::+")
 REFERENCES_TITLE = re.compile(r"(References|Bibliography|Works [Cc]ited)\b")
 
 
@@ -91,12 +89,7 @@ def read(path: Path, report: Report):
 def references_page(text: str) -> bool:
     """A file that holds nothing but a References heading, or a heading and pandoc's
     ``::: {#refs}`` div: where pandoc puts the bibliography."""
-    body = split_front_matter(text)[1]
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    lines = [line.strip() for line in split_front_matter(text)[1].splitlines() if line.strip()]
     headings = [line for line in lines if line.startswith("#")]
-    rest = [line for line in lines if not line.startswith("#")]
-    refs_div = (
-        bool(rest) and REFS_DIV.fullmatch(rest[0]) is not None and all(FENCE.fullmatch(x) for x in rest[1:])
-    )
     titled = len(headings) == 1 and REFERENCES_TITLE.match(headings[0].lstrip("#").strip()) is not None
-    return len(headings) <= 1 and (refs_div or (titled and not rest))
+    return len(headings) <= 1 and (refs_div_only(lines) or (titled and len(lines) == 1))

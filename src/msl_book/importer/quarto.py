@@ -92,10 +92,14 @@ def _refs_page(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    body = re.sub(r"(?s)^---\n.*?\n---\n", "", text)
-    rest = [line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return refs_div_only(re.sub(r"(?s)^---\n.*?\n---\n", "", text).splitlines())
+
+
+def refs_div_only(lines: list[str]) -> bool:
+    """Besides headings, the lines are pandoc's ``::: {#refs}`` div and nothing else."""
+    rest = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     return (
         bool(rest)
-        and re.fullmatch(r":::+\s*\{#refs[^}]*\}", rest[0].strip()) is not None
-        and all(re.fullmatch(r":::+", line.strip()) for line in rest[1:])
+        and re.fullmatch(r":::+\s*\{#refs[^}]*\}", rest[0]) is not None
+        and all(re.fullmatch(r":::+", line) for line in rest[1:])
     )
