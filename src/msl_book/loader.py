@@ -344,7 +344,10 @@ def _pandoc_options(doc: YamlDoc, shown: str, report: Report) -> None:
             message = f"'{key}' belongs in book.yaml, for the whole book ({BOOK_LEVEL[key]})"
             report.error(message, shown, doc.line_of((key,)))
         else:
-            message = f"'{key}' is one of pandoc's output options; the theme decides that here, so it is ignored"  # noqa: E501
+            message = (
+                f"'{key}' is one of pandoc's output options; the theme decides that here, "
+                "so it is ignored"
+            )
             report.warning(message, shown, doc.line_of((key,)))
         del doc.data[key]
 
