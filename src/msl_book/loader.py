@@ -345,8 +345,7 @@ def _pandoc_options(doc: YamlDoc, shown: str, report: Report) -> None:
             report.error(message, shown, doc.line_of((key,)))
         else:
             message = (
-                f"'{key}' is one of pandoc's output options; the theme decides that here, "
-                "so it is ignored"
+                f"'{key}' is one of pandoc's output options; the theme decides that here, so it is ignored"
             )
             report.warning(message, shown, doc.line_of((key,)))
         del doc.data[key]
