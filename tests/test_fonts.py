@@ -218,3 +218,29 @@ def test_emoji_without_an_emoji_font_says_which_and_what_could_draw_them(tmp_pat
         f"{SECOND}:4: no font of the book can draw '🎉' (U+1F389 PARTY POPPER): 'Noto Color Emoji' ("
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_a_font_a_stylesheet_loads_from_outside_styles_is_an_input_of_the_build(tmp_path: Path) -> None:
+    """custom.css names ../fonts/Callout.ttf: a new version of that file is a change, and the
+    next build lays the book out again instead of keeping the last PDF."""
+    fonts = Path(__file__).resolve().parents[1] / "styles" / "fonts"
+    project = make_book(
+        tmp_path,
+        {
+            "fonts/Callout.ttf": (fonts / "CharisSIL-Italic.ttf").read_bytes(),
+            "styles/custom.css": '@font-face { font-family: "Callout"; src: url(../fonts/Callout.ttf); }\n'
+            'p { font-family: "Callout"; }\n',
+        },
+    )
+    out = tmp_path / "out"
+
+    def pdf(where: Path, *force: str) -> bytes:
+        result = run_cli("build", str(project), "--format", "pdf", "--output", str(where), *force)
+        assert result.code == 0, result.err
+        return next(where.glob("*.pdf")).read_bytes()
+
+    before = pdf(out)
+    (project / "fonts" / "Callout.ttf").write_bytes((fonts / "JetBrainsMono-Regular.ttf").read_bytes())
+    after = pdf(out)
+    assert after != before, "the last PDF was kept"
+    assert after == pdf(tmp_path / "cold", "--force")

@@ -347,3 +347,57 @@ def test_one_process_sees_each_version_of_front_matter_and_templates(tmp_path: P
     )
     second = text()
     assert "Printed for the second reader." in second and "first reader" not in second
+
+
+def test_one_process_parses_the_stylesheets_again_only_when_they_or_their_fonts_change(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live process keeps the last build's parsed stylesheets (and their opened fonts):
+    an edit to a chapter parses nothing again, their warnings are still reported, and a
+    new version of a font they load from outside styles/ is parsed again."""
+    from msl_book.renderers.pdf import layout as pdf_layout
+
+    parsed: list[Path] = []
+    parse = pdf_layout.Stylesheets.parse.__func__
+
+    def counted(cls, project, theme, report):
+        parsed.append(project)
+        return parse(cls, project, theme, report)
+
+    monkeypatch.setattr(pdf_layout.Stylesheets, "parse", classmethod(counted))
+    fonts = ROOT / "styles" / "fonts"
+    (book / "assets").mkdir()
+    (book / "assets" / "sidebar.ttf").write_bytes((fonts / "CharisSIL-Italic.ttf").read_bytes())
+    (book / "styles").mkdir(exist_ok=True)
+    (book / "styles" / "custom.css").write_text(
+        '@font-face { font-family: "Sidebar"; src: url(../assets/sidebar.ttf); }\n'
+        '.callout { font-family: "Sidebar"; }\n'
+        "h2 { colr: teal; }\n",
+        "utf-8",
+    )
+    out = book / "dist"
+
+    def built() -> tuple[bytes, list[str]]:
+        result = build(book, BuildOptions(formats=("pdf",), output=out))
+        return result.outputs[0].path.read_bytes(), [
+            f"{w.path}:{w.line}: {w.message}" for w in result.warnings
+        ]
+
+    _, warnings = built()
+    assert len(parsed) == 1
+    ignored = [w for w in warnings if w.startswith("styles/custom.css:3:")]
+    assert ignored, warnings
+    insert(book, random.Random(SEED))
+    pdf, warnings = built()
+    assert len(parsed) == 1, "an edited chapter parsed the stylesheets again"
+    assert [w for w in warnings if w.startswith("styles/custom.css:3:")] == ignored
+    cold = subprocess.run(
+        [sys.executable, "-m", "msl_book", "build", str(book), "--format", "pdf", "--force",
+         "--output", str(tmp_path / "cold")],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    assert pdf == next((tmp_path / "cold").glob("*.pdf")).read_bytes(), cold.stderr
+    (book / "assets" / "sidebar.ttf").write_bytes((fonts / "CharisSIL-BoldItalic.ttf").read_bytes())
+    pdf_bold, _ = built()
+    assert len(parsed) == 2, "a new version of a font the stylesheets load was not loaded"
+    assert pdf_bold != pdf

@@ -54,6 +54,7 @@ class BuildResult:
     outputs: list[Output]
     warnings: list[Diagnostic]
     cached: bool = False  # nothing changed: the outputs of the last build were kept
+    loaded: tuple[Path, ...] = ()  # what the layouts loaded besides the book's own inputs
 
 
 def renderers(options: BuildOptions, book: Book) -> list[Renderer]:
@@ -114,7 +115,7 @@ def build(
     cache.record(
         out_dir,
         key,
-        sorted({file for prepared in editions for file in _inputs(prepared)}),
+        sorted({file for prepared in editions for file in _inputs(prepared)} | set(result.loaded)),
         sorted({d for prepared in editions for d in _listings(prepared.book, prepared.theme)}),
         [
             cache.CachedOutput(o.format, o.path.name, o.size, o.pages, o.edition, cache.sha256(o.path))
@@ -181,7 +182,8 @@ def _render(
         Output(r.format, path, path.stat().st_size, r.pages, r.edition)
         for r, path in zip(published, moved, strict=True)
     ]
-    return BuildResult(final, report.warnings)
+    loaded = tuple(sorted({file for r in rendered for file in r.loaded}))
+    return BuildResult(final, report.warnings, loaded=loaded)
 
 
 def _inputs(prepared: Prepared) -> list[Path]:

@@ -78,6 +78,9 @@ class Rendered:
     page_map: PageMap | None = None
     wait: Callable[[], None] = field(default=lambda: None, repr=False)  # returns once the file is complete
     publish: bool = True  # False: only made for the outputs after it (a print edition's screen layout)
+    # the files its layout loaded through the fetcher (a font a stylesheet names from outside
+    # styles/, say): inputs of the build as much as the chapters are
+    loaded: tuple[Path, ...] = ()
 
 
 class Renderer(Protocol):

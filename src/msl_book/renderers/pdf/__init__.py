@@ -166,7 +166,10 @@ class PdfRenderer:
             if p.block and p.kind != "cover" and not p.blank
         ]
         page_map = PageMap(markers, page_source(book), anchors_of(layout.pages))
-        return Rendered("pdf", file, len(layout.pages), self.edition, page_map, layout.written, self.publish)
+        loaded = tuple(Path(name) for name in sorted(layout.files))
+        return Rendered(
+            "pdf", file, len(layout.pages), self.edition, page_map, layout.written, self.publish, loaded
+        )
 
 
 def layout_fingerprint(job: Job, settings: parts.Settings) -> str:

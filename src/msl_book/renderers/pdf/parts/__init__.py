@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ....cache import file_digest
 from ....errors import Failure, Report
 from ....outputs import UNTOUCHED
 from ....weasyprint_compat.warm import warm_up
@@ -82,9 +83,7 @@ def render(
                 if shown is not None:  # numbered by these anchors only: as laid out before
                     plan.shown(index, shown)
     if settings.stylesheets is None:  # once a build: a book with an index is laid out twice
-        warm_up([settings.language])  # what every part's process would load again
-        settings.stylesheets = pdf_layout.Stylesheets.parse(settings.project, settings.theme, report)
-        settings.stylesheets.warm(settings.language)
+        settings.stylesheets = _stylesheets(settings, report, store)
     tmp = Path(tempfile.mkdtemp(prefix="parts-", dir=target.parent))
     joining = False
     try:
@@ -126,6 +125,7 @@ def render(
         say(f"Joining {len(pieces)} parts")
         layout = pdf_layout.PrintLayout(document=None, pages=pages)
         layout.fonts = set().union(*(result.fonts for result in runner.results))
+        layout.files = {name: d for result in runner.results for name, d in result.files.items()}
         layout.written = _join(
             files, [p.ids for p in pieces], page_label_ranges(pages), target, tmp, settings.direction
         )
@@ -134,6 +134,33 @@ def render(
     finally:
         if not joining:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+# The last build's parsed stylesheets, for the next build in this process (build --watch,
+# serve): (what they depend on, the stylesheets, the files they loaded with their digests,
+# what parsing them reported).
+_PARSED: list[tuple[str, pdf_layout.Stylesheets, dict[str, str], list]] = []
+
+
+def _stylesheets(settings: Settings, report: Report, store: PartStore | None) -> pdf_layout.Stylesheets:
+    """The theme's stylesheets parsed, their fonts opened and warmed before the parts fork;
+    in a live process, those of the build before when the store's fingerprint (code,
+    stylesheets, style files, fonts, page settings) and the language are the same. Their
+    problems are reported again each build."""
+    # build --force takes nothing from before: not these either
+    key = f"{store.fingerprint}\0{settings.language}" if store is not None and store.read else None
+    if key is not None and _PARSED and _PARSED[0][0] == key:
+        _, sheets, loaded, said = _PARSED[0]
+        if all(file_digest(Path(file)) == digest for file, digest in loaded.items()):
+            add_diagnostics(report, said)  # a font a stylesheet names outside styles/ is checked too
+            return sheets
+    warm_up([settings.language])  # what every part's process would load again
+    before = len(report.items)
+    sheets = pdf_layout.Stylesheets.parse(settings.project, settings.theme, report)
+    sheets.warm(settings.language)
+    if key is not None:
+        _PARSED[:] = [(key, sheets, dict(sheets.fetcher.served), report.items[before:])]
+    return sheets
 
 
 def _join(
