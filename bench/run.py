@@ -37,6 +37,7 @@ MSL_BOOK = str(BIN / "msl-book")
 TARGET_REBUILD_S = 0.5
 TARGET_OVERHEAD = 0.10
 TARGET_PEAK_MB = 600
+TARGET_A_OVER_C = 0.75  # issue 17: cold builds at most 0.75x pandoc -> WeasyPrint
 
 
 @dataclass
@@ -303,7 +304,7 @@ def bench_size(pages: int, repeat: int, work: Path) -> Result:
     best["overhead"] = best["A_pdf"] / best["D"] - 1
     result.best = best
     result.checks = {
-        "A <= C": best["A"] <= best["C"],
+        "A/C <= 0.75": best["A_over_C"] <= TARGET_A_OVER_C,
         "overhead <= 10 %": best["overhead"] <= TARGET_OVERHEAD,
         "B < 0.5 s": best["B"] < TARGET_REBUILD_S,
         "peak A < 600 MB": best["A_peak_mb"] < TARGET_PEAK_MB,
@@ -315,7 +316,7 @@ def table(results: list[Result]) -> str:
     columns = [
         "size", "pages A/C/D", "A (s)", "A_pdf (s)", "B (s)", "C (s) [pandoc + weasyprint]",
         "D (s) [render + write]", "A/C", "A_pdf/D − 1", "peak A (MB)", "peak C (MB)",
-        "A ≤ C", "overhead ≤ 10 %", "B < 0.5 s", "peak < 600 MB",
+        "A/C ≤ 0.75", "overhead ≤ 10 %", "B < 0.5 s", "peak < 600 MB",
     ]  # fmt: skip
     rows = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in results:
