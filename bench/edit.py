@@ -17,8 +17,9 @@ Issue 17's figures, measured in one run on the benchmark book (bench/generate.py
              one-paragraph edit in the Typst source
 
 Every msl-book step is a fresh process (wall seconds); targets from issue 17: edit <= 1.5 s
-and edit+page <= 4 s at 300 pages, edit <= 3 s at 1,000 pages. The Typst side uses pandoc's Typst writer on the pandoc
-Markdown bench/run.py makes (pypandoc-binary) and PyPI ``typst`` (bench/requirements.txt).
+and edit+page <= 4 s at 300 pages, edit <= 3 s at 1,000 pages. The Typst side uses pandoc's
+Typst writer on the pandoc Markdown bench/run.py makes (pypandoc-binary) and PyPI ``typst``
+(bench/requirements.txt).
 """
 
 from __future__ import annotations
