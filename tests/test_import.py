@@ -363,12 +363,14 @@ def test_a_folder_written_for_pandoc_brings_its_metadata_and_references(tmp_path
     its chapter's but for its bibliography; a page of references only and an empty closing
     References heading are left out, the book listing its references itself."""
     destination, result = _import("pandoc", tmp_path)
-    assert result.out.splitlines()[:5] == [
+    assert result.out.splitlines()[:6] == [
         "  converted 01-intro.md: front matter moved to book.yaml: author, bibliography, date, lang, subtitle, title",
         "  converted 01-intro.md: front matter: geometry, link-citations, toc dropped (pandoc's output options)",
         "  converted 02-running.md: the empty References heading at the end dropped (the book lists them)",
         "  converted 03-follow-up.md: front matter moved to book.yaml: bibliography",
         "  converted 03-follow-up.md: front matter: toc dropped (pandoc's output options)",
+        "  converted 03-follow-up.md: front matter: objective dropped (a chapter's front matter has no such "
+        "key; did you mean 'objectives'?)",
     ]
     assert "99-references.md: warning: a page of references only, left out" in result.err
     config = (destination / "book.yaml").read_text(encoding="utf-8")
@@ -386,7 +388,10 @@ def test_a_folder_written_for_pandoc_brings_its_metadata_and_references(tmp_path
     assert (
         (destination / "03-follow-up.md")
         .read_text(encoding="utf-8")
-        .startswith("---\ntitle: Following up\nauthor: Dana Whitfield\ndate: June 2026\n---\n")
+        .startswith(
+            "---\ntitle: Following up\nauthor: Dana Whitfield\ndate: June 2026\n"
+            "abstract: What happens in the four weeks after an advisory board.\n---\n"
+        )
     )
     assert "References {-}" not in (destination / "02-running.md").read_text(encoding="utf-8")
     _result, texts, docs, epub = _built(destination)

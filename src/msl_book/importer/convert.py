@@ -20,6 +20,7 @@ Quarto callouts (``::: {.callout-note}``) need no conversion: msl-book reads the
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections import defaultdict
@@ -147,8 +148,7 @@ def _pandoc(text: str, rel: str, ctx: Context, report: Report, changes: Changes)
                 "a .bib or CSL JSON file and list it under 'bibliography:' in book.yaml",
                 rel,
             )
-        if dropped:
-            changes.note(f"front matter: {', '.join(dropped)} dropped (pandoc's output options)")
+        _say_dropped(dropped, changes)
     else:
         text = _front_matter(text, changes, CHAPTER_KEYS, "pandoc's output options")
     if m := _REFERENCES_HEADING.search(text):
@@ -485,6 +485,19 @@ def _xref(label: str, ctx: Context, changes: Changes) -> str:
         return f"**?\\@{label}**"  # \@: an @ that is not a citation
     changes.count("cross-reference", "written as [](#id)")
     return f"[](#{label})"
+
+
+def _say_dropped(dropped: list[str], changes: Changes) -> None:
+    """Say which keys of a pandoc header were left out: pandoc's output options (the theme
+    decides those), and keys a chapter does not take, with the one that was perhaps meant."""
+    from ..loader import PANDOC_OPTIONS
+
+    if options := [k for k in dropped if k in PANDOC_OPTIONS]:
+        changes.note(f"front matter: {', '.join(options)} dropped (pandoc's output options)")
+    for key in (k for k in dropped if k not in PANDOC_OPTIONS):
+        close = difflib.get_close_matches(key, sorted(CHAPTER_KEYS), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        changes.note(f"front matter: {key} dropped (a chapter's front matter has no such key{hint})")
 
 
 def _front_matter(text: str, changes: Changes, keys: set[str], why: str) -> str:
