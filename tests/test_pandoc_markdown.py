@@ -489,6 +489,21 @@ def test_lettered_roman_and_example_lists_in_the_epub(course):
         "Save the export under the date.",
         "Note the filter you used.",
     ]
+    # numbered on across chapters, as pandoc numbers them across its input files; a label
+    # may be named before its chapter
+    measuring = course.docs["measuring.xhtml"]
+    assert any("own rule, example (3) of the next chapter" in _text(p) for p in _all(measuring, "p"))
+    review = course.docs["review.xhtml"]
+    later = [ol for ol in _all(review, "ol") if "example" in (ol.get("class") or "")]
+    assert [(ol.get("start"), [_text(li) for li in ol]) for ol in later] == [
+        (
+            "4",
+            [
+                "A PRR of 2.4 with four cases: flagged, and reviewed as (1) was.",
+                "A ROR of 1.8 with forty cases: not flagged by the rule.",
+            ],
+        )
+    ]
 
 
 def test_lettered_roman_and_example_lists_in_the_pdf(course):
@@ -497,6 +512,9 @@ def test_lettered_roman_and_example_lists_in_the_pdf(course):
     assert "1. a. b. 2. i. ii. iii. 3. A. B. (1) (2) (3) 1. 2." in page
     assert "compares (1) with the cases" in page and "Example (3) is the rule" in page
     assert "B. Russell’s rule of thumb" in page
+    assert any("example (3) of the next chapter" in t for t in course.texts)
+    review = next(t for t in course.texts if "Two more examples" in t)
+    assert "(4) (5)" in review and "reviewed as (1) was" in review
 
 
 def test_a_grid_table_has_blocks_in_its_cells_in_both_outputs(course):

@@ -32,11 +32,11 @@ from .citations import citations_plugin
 from .code import code_plugin
 from .divs import divs_plugin
 from .gridtables import grid_tables_plugin
-from .lists import fancy_lists_plugin
+from .lists import NO_EXAMPLES, ExampleState, fancy_lists_plugin
 from .math import math_plugin
 from .typography import typography_plugin
 
-__all__ = ["Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
+__all__ = ["ExampleState", "Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
 
 
 KEPT_CHAPTERS = 400  # parsed chapters a process keeps
@@ -73,20 +73,54 @@ class Markdown:
         self.md = make_parser()
         # a chapter's tokens, pickled (later passes change them; unpickling is three times as
         # fast as parsing): a live process (build --watch) parses each version of a chapter once
-        self._parsed: OrderedDict[str, bytes] = OrderedDict()
+        # (with the example items before it and the book's example labels, as they were)
+        self._parsed: OrderedDict[tuple, tuple[bytes, ExampleState]] = OrderedDict()
 
-    def _tokens(self, text: str) -> list:
-        if (blob := self._parsed.get(text)) is not None:
-            self._parsed.move_to_end(text)
-            return pickle.loads(blob)
-        tokens = self.md.parse(text, {})
-        self._parsed[text] = pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL)
+    def _tokens(
+        self, text: str, examples: ExampleState, references: tuple[tuple[str, int], ...]
+    ) -> tuple[list, ExampleState]:
+        """The tokens of a chapter body, and the example items numbered after it."""
+        if "(@" not in text:  # no example item and no reference to one: the same tokens
+            return self._parse(text, NO_EXAMPLES, ())[0], examples
+        tokens, after = self._parse(text, examples, ())
+        own = {label for label, _ in after.labels}  # this chapter's and those before it
+        if any(f"(@{label})" in text for label, _ in references if label not in own):
+            tokens = self._parse(text, examples, references)[0]  # it names a later chapter's
+        return tokens, after
+
+    def _parse(
+        self, text: str, examples: ExampleState, references: tuple[tuple[str, int], ...]
+    ) -> tuple[list, ExampleState]:
+        key = (text, examples, references)
+        if (hit := self._parsed.get(key)) is not None:
+            self._parsed.move_to_end(key)
+            return pickle.loads(hit[0]), hit[1]
+        env = examples.env(references)
+        tokens = self.md.parse(text, env)
+        after = ExampleState.of(env)
+        self._parsed[key] = (pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL), after)
         while len(self._parsed) > KEPT_CHAPTERS:
             self._parsed.popitem(last=False)
-        return tokens
+        return tokens, after
 
-    def parse_body(self, text: str, path: str, first_line: int, report: Report) -> ParsedText:
-        tokens = self._tokens(text)
+    def examples_after(self, text: str, examples: ExampleState = NO_EXAMPLES) -> ExampleState:
+        """The example items numbered once ``text`` (a chapter body) is parsed after ``examples``."""
+        if "(@" not in text:  # nothing to parse for: no example item
+            return examples
+        return self._parse(text, examples, ())[1]
+
+    def parse_body(
+        self,
+        text: str,
+        path: str,
+        first_line: int,
+        report: Report,
+        examples: ExampleState = NO_EXAMPLES,
+        references: tuple[tuple[str, int], ...] = (),
+    ) -> ParsedText:
+        """A chapter body's tokens, checked; its example items numbered on from ``examples``,
+        and ``(@label)`` of any of ``references`` (the book's) replaced by its number."""
+        tokens = self._tokens(text, examples, references)[0]
         parsed = ParsedText(tokens=tokens, inline=False)
         scan(tokens, parsed, path, first_line, report)
         check_footnotes(text, tokens, path, first_line, report)

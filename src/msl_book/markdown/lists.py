@@ -9,8 +9,11 @@ or delimiter starts a new list. Following pandoc:
   is the 22nd letter); later items follow the list's own style (``i.`` after ``h.`` is 9);
 - a capital letter with a period needs two spaces after it, so ``B. Russell wrote`` stays a
   paragraph;
-- example items, ``(@)`` or ``(@label)``, are numbered on from one list to the next in a
-  chapter, and ``(@label)`` elsewhere in the text becomes that item's number: ``(3)``.
+- example items, ``(@)`` or ``(@label)``, are numbered on from one list to the next, across
+  the book's chapters as pandoc numbers them across its input files (the chapter's parse
+  starts from the count and labels of the chapters before it: ``ExampleState``), and
+  ``(@label)`` anywhere in the text becomes that item's number: ``(3)``, also for an
+  example of a later chapter (``REFERENCES``: every label of the book).
 
 The rule is markdown-it-py's list rule (``rules_block/list.py``) with the marker parser
 replaced. Digit and bullet lists are parsed exactly as before (a list starting with 1 may
@@ -29,7 +32,32 @@ from markdown_it.rules_block.list import markTightParagraphs, skipBulletListMark
 from markdown_it.rules_block.state_block import StateBlock
 from markdown_it.rules_core import StateCore
 
-EXAMPLES = "msl_examples"  # state.env key: (count, {label: number})
+EXAMPLES = "msl_examples"  # state.env key: (count, {label: number}) so far
+REFERENCES = "msl_example_references"  # state.env key: {label: number} of the whole book
+
+
+@dataclass(frozen=True)
+class ExampleState:
+    """The example items numbered so far (a chapter's parse starts from those before it)."""
+
+    count: int = 0
+    labels: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, env: dict) -> ExampleState:
+        count, labels = env.get(EXAMPLES, (0, {}))
+        return cls(count, tuple(sorted(labels.items())))
+
+    def env(self, references: tuple[tuple[str, int], ...] = ()) -> dict:
+        env: dict = {EXAMPLES: (self.count, dict(self.labels))} if self.count else {}
+        if references:
+            env[REFERENCES] = dict(references)
+        return env
+
+
+NO_EXAMPLES = ExampleState()
+
+
 ROMAN = re.compile(r"m{0,4}(cm|cd|d?c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})")
 ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 LABEL = re.compile(r"[A-Za-z0-9_-]*")
@@ -289,9 +317,9 @@ def fancy_list(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
 
 
 def _example_references(state: StateCore) -> None:
-    """``(@label)`` of an example item in the chapter becomes its number, in parentheses,
+    """``(@label)`` of an example item in the book becomes its number, in parentheses,
     before the inline rules read the text (a citation's ``@key`` would take it); not in code."""
-    labels = state.env.get(EXAMPLES, (0, {}))[1]
+    labels = {**state.env.get(REFERENCES, {}), **state.env.get(EXAMPLES, (0, {}))[1]}
     if not labels:
         return
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..document import BookModel, Section, Sources
 from ..errors import Report
-from ..markdown import ParsedText, shared_markdown
+from ..markdown import ExampleState, ParsedText, shared_markdown
+from ..markdown.lists import NO_EXAMPLES
 from ..model import Chapter
 
 
@@ -12,7 +13,15 @@ def run(model: BookModel, report: Report) -> None:
     config = model.book.config  # may be partial: book.yaml had errors (config_valid)
     book_authors = [a.name for a in getattr(config, "authors", [])]
     language = str(getattr(config, "language", "")).lower()
+    # pandoc numbers example items (@) on across its input files, and (@label) may name one
+    # of a later file: each chapter starts from the count of those before it, and knows the
+    # labels of the whole book
+    md = shared_markdown()
+    starts, examples = [], NO_EXAMPLES
     for chapter in model.book.chapters:
+        starts.append(examples)
+        examples = md.examples_after(chapter.body, examples)
+    for chapter, start in zip(model.book.chapters, starts, strict=True):
         meta = chapter.meta
         authors = [meta.author] if isinstance(meta.author, str) else list(meta.author or [])
         model.sections.append(
@@ -22,7 +31,7 @@ def run(model: BookModel, report: Report) -> None:
                 title=chapter.title,
                 number=None,
                 label="",
-                source=parse(chapter, report),
+                source=parse(chapter, report, start, examples.labels),
                 subtitle=meta.subtitle,
                 byline=byline(authors) if authors and authors != book_authors else "",
                 lang=meta.lang if meta.lang and meta.lang.lower() != language else None,
@@ -35,7 +44,12 @@ def byline(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def parse(chapter: Chapter, report: Report) -> Sources:
+def parse(
+    chapter: Chapter,
+    report: Report,
+    examples: ExampleState = NO_EXAMPLES,
+    references: tuple[tuple[str, int], ...] = (),
+) -> Sources:
     md = shared_markdown()
 
     def inline(value: str, *loc: object) -> ParsedText:
@@ -44,7 +58,7 @@ def parse(chapter: Chapter, report: Report) -> Sources:
     meta = chapter.meta
     return Sources(
         chapter=chapter,
-        body=md.parse_body(chapter.body, chapter.path, chapter.body_line, report),
+        body=md.parse_body(chapter.body, chapter.path, chapter.body_line, report, examples, references),
         objectives=[inline(v, "objectives", i) for i, v in enumerate(meta.objectives)],
         takeaways=[inline(v, "takeaways", i) for i, v in enumerate(meta.takeaways)],
         questions=[
