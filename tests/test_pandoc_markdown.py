@@ -62,9 +62,9 @@ def test_the_course_builds_with_two_warnings_and_no_error(course):
     """The Inkscape chart is drawn for a page (640 units, 18-unit text) and shown at 80 %:
     288 px wide on a phone, where its text is 8.1 px."""
     assert [str(w) for w in course.result.warnings] == [
-        "chapters/01-why-signals.md:30: warning: link to ../handouts/report-form.pdf, a file that "
+        "chapters/01-why-signals.md:37: warning: link to ../handouts/report-form.pdf, a file that "
         "is not a chapter of this book: its text is kept, without the link",
-        'chapters/01-why-signals.md:25: warning: images/report-flow.svg: text "Intake" would be 8.1 px '
+        'chapters/01-why-signals.md:32: warning: images/report-flow.svg: text "Intake" would be 8.1 px '
         "on a 360 px phone screen (under 9 px): enlarge it or draw a narrower figure",
     ]
 
@@ -326,6 +326,26 @@ def test_an_image_without_alt_text_builds_a_tagged_pdf_that_claims_no_pdf_ua(tmp
 def make_and_build_minimal(tmp_path) -> object:
     root = make_book(tmp_path / "sound")
     return build(root, BuildOptions(output=tmp_path / "sound" / "out", formats=("pdf",))).outputs[0].path
+
+
+def test_a_note_keeps_its_list_and_quotation_at_the_foot_of_the_page(course):
+    """A footnote holding paragraphs, a list and a block quotation, as pandoc keeps them: in
+    the EPUB as blocks; in the PDF at the foot of its call's page, after the body text, one
+    line each. Before, the print edition kept the paragraphs only."""
+    note = next(a for a in _all(course.docs["why-signals.xhtml"], "aside") if "oncology" in _text(a))
+    assert [etree.QName(el).localname for el in note if isinstance(el.tag, str)] == [
+        "p",
+        "p",
+        "ul",
+        "blockquote",
+    ]
+    page = next(t for t in course.texts if "ten times more reports" in t)
+    at = page.index(
+        "Two things raise the count without a new risk: a campaign that reminds prescribers to "
+        "report; a publication that names the product. A rise in reports is a question, not an answer."
+    )
+    assert page[at:].count("•") == 2  # the list's markers (drawn after the text)
+    assert page.index("in the database to search a case by its number.") < at  # below the body text
 
 
 def test_inline_constructs_in_the_epub(course):
@@ -806,3 +826,31 @@ def test_a_figures_caption_keeps_its_links_and_emphasis(tmp_path):
 def test_a_size_on_the_line_before_a_figure_is_the_images(tmp_path):
     body = _body(tmp_path, "{#fig-small width=40%}\n![A dot](../images/dot.svg)\n")
     assert re.search(r'<figure class="figure" id="fig-small"><img [^>]*style="width: 40%"', body), body
+
+
+def test_a_setext_title_with_an_id_dash_unnumbered_and_escaped_spaces(tmp_path):
+    """pandoc reads ``{#id}`` on a Setext chapter title, ``{-}`` as ``{.unnumbered}`` and
+    ``\\ `` as a non-breaking space; links written for pandoc to the title's id resolve."""
+    first = (FIXTURES / "minimal" / "chapters" / "01-first.md").read_text("utf-8")
+    project = make_book(
+        tmp_path,
+        {
+            "chapters/01-first.md": first.replace("(#second)", "(#ch-doses)")
+            + "\nThe doses are in [the second chapter](#ch-doses).\n",
+            SECOND: "Doses and Units {#ch-doses}\n===========================\n\n"
+            "A dose of 50\\ mg/m^2^ is not a dose of 50 mg.\n\n## Worked example {-}\n\nText.\n",
+        },
+    )
+    result = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",)))
+    with zipfile.ZipFile(result.outputs[0].path) as z:
+        names = [n for n in z.namelist() if n.endswith(".xhtml")]
+        second_name = next(n for n in names if b"Doses and Units" in z.read(n))
+        second = etree.fromstring(z.read(second_name))
+        first_doc = next(etree.fromstring(z.read(n)) for n in names if b"the second chapter" in z.read(n))
+    title = _all(second, "h1")[0]
+    assert "Doses and Units" in _text(title) and "{" not in _text(title)
+    link = next(a for a in _all(first_doc, "a") if _text(a) == "the second chapter")
+    assert link.get("href") == "ch-doses.xhtml" == second_name.rsplit("/", 1)[-1]  # the title's id
+    assert "".join(_all(second, "p")[0].itertext()) == "A dose of 50\u00a0mg/m2 is not a dose of 50 mg."
+    worked = next(h for h in _all(second, "h2") if "Worked example" in _text(h))
+    assert "unnumbered" in worked.get("class", "") and _text(worked) == "Worked example"

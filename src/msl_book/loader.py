@@ -206,14 +206,21 @@ def implicit_title(body: str, body_line: int, pandoc_block: bool) -> ImplicitTit
             fields[0], None, "\n".join(lines[end:]), body_line + end, authors, fields[2] or None
         )
     if m := _ATX_TITLE.match(line):
-        text, ident = m[1], None
-        if a := _TITLE_ATTRS.search(text):
-            text = text[: a.start()]
-            ident = i[1] if (i := _TITLE_ID.search(a[1])) else None
-        return ImplicitTitle(text.strip(), ident, "\n".join(lines[first + 1 :]), body_line + first + 1)
+        text, ident = _title_and_id(m[1])
+        return ImplicitTitle(text, ident, "\n".join(lines[first + 1 :]), body_line + first + 1)
     if first + 1 < len(lines) and re.fullmatch(r"=+\s*", lines[first + 1]) and line.strip():
-        return ImplicitTitle(line.strip(), None, "\n".join(lines[first + 2 :]), body_line + first + 2)
+        text, ident = _title_and_id(line)  # pandoc takes {#id .class} on a Setext heading too
+        return ImplicitTitle(text, ident, "\n".join(lines[first + 2 :]), body_line + first + 2)
     return None
+
+
+def _title_and_id(text: str) -> tuple[str, str | None]:
+    """A title heading's text without its ``{#id .class}``, and the id."""
+    ident = None
+    if a := _TITLE_ATTRS.search(text):
+        text = text[: a.start()]
+        ident = i[1] if (i := _TITLE_ID.search(a[1])) else None
+    return text.strip(), ident
 
 
 INDEX_STEMS = {"index", "readme", "_index"}

@@ -47,7 +47,10 @@ def parse(text: str) -> tuple[int, dict[str, str]]:
         char = text[pos]
         if char == "}":
             break
-        if char in "#.":
+        if char == "-" and pos + 1 < len(text) and text[pos + 1] in " \t\n}":
+            classes.append("unnumbered")  # pandoc's shorthand: {-} is {.unnumbered}
+            pos += 1
+        elif char in "#.":
             m = _NAME.match(text, pos + 1)
             if not m:
                 raise ValueError(f"empty {'id' if char == '#' else 'class'}")

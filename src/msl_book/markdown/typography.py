@@ -10,6 +10,9 @@ markdown-it's ``replacements`` and ``smartquotes`` rules visit the children of i
 but not the children of an image inside them, so a figure caption written as the image's
 description (``![Cases -- by "region"](x.svg)``, pandoc's way) kept ``--`` and straight
 quotes. ``image_typography`` runs both on every image's description.
+
+A backslash before a space is pandoc's non-breaking space (``5\\ mg``); CommonMark keeps
+the backslash (``escaped_space``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore, smartquotes
 from markdown_it.rules_core.replacements import EM_DASH_RE, EN_DASH_INDENT_RE, EN_DASH_RE
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 NEEDED = re.compile(r"--|\.\.\.")
@@ -28,6 +32,18 @@ ELLIPSIS = re.compile(r"\.\.\.")
 def typography_plugin(md: MarkdownIt) -> None:
     md.core.ruler.at("replacements", pandoc_replacements)
     md.core.ruler.after("smartquotes", "image_typography", _image_typography)
+    md.inline.ruler.before("escape", "escaped_space", escaped_space)
+
+
+def escaped_space(state: StateInline, silent: bool) -> bool:
+    """``\\ `` (a backslash and a space): a non-breaking space, as in pandoc."""
+    pos = state.pos
+    if state.src[pos] != "\\" or pos + 1 >= state.posMax or state.src[pos + 1] != " ":
+        return False
+    if not silent:
+        state.push("text", "", 0).content = "\u00a0"
+    state.pos = pos + 2
+    return True
 
 
 def pandoc_replacements(state: StateCore) -> None:

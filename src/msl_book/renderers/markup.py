@@ -144,18 +144,74 @@ def _inline_notes(
             continue
         content = prepared(note.body.root)
         span = element("span", {"class": "footnote", "id": note.id})
-        for i, p in enumerate([c for c in content if local(c) == "p"] or [content]):
-            if i:
-                _append_text(span, " ")
-            _append_text(span, p.text or "")
-            for child in list(p):
+        blocks = [c for c in content if isinstance(c.tag, str)]
+        first = blocks[0] if blocks and local(blocks[0]) == "p" else None
+        if first is not None or not blocks:  # its first paragraph is the note's first line
+            paragraph = first if first is not None else content
+            _append_text(span, paragraph.text or "")
+            for child in list(paragraph):
                 span.append(child)
+        for block in blocks[1:] if first is not None else blocks:
+            # a quotation, a list, code, another paragraph: kept as blocks made of spans, as
+            # a note stands inside its call's paragraph (a <ul> there would end the <p>)
+            span.append(_spans(block))
         for el in span.iter():  # a note written over several lines is one run of text
+            if has_class(el, "fn-pre") or any(has_class(a, "fn-pre") for a in el.iterancestors()):
+                continue  # code keeps its lines
             el.text = el.text.replace("\n", " ") if el.text else el.text
             if el is not span and el.tail:
                 el.tail = el.tail.replace("\n", " ")
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
+
+
+# the blocks a note may hold, and what each becomes inside the note's span (print.css:
+# span.footnote .fn-*); the elements inside them (em, a, code, ...) stay as they are
+NOTE_BLOCKS = frozenset(
+    [
+        "p",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "pre",
+        "div",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        "caption",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "aside",
+    ]
+)
+
+
+def _spans(block: etree._Element) -> etree._Element:
+    """``block`` with every block element in it a span of class ``fn-block fn-NAME``."""
+    for el in block.iter():
+        if isinstance(el.tag, str) and local(el) in NOTE_BLOCKS:
+            name = local(el)
+            classes = " ".join(filter(None, ["fn-block", f"fn-{name}", el.get("class")]))
+            el.tag = q("span")
+            el.set("class", classes)
+            if name == "pre" and len(el) and (el[-1].text or "").endswith("\n"):
+                el[-1].text = el[-1].text[:-1]  # its closing line break would be a blank line
+    return block
 
 
 def _append_text(el: etree._Element, text: str) -> None:
