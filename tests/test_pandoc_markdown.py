@@ -854,3 +854,29 @@ def test_a_setext_title_with_an_id_dash_unnumbered_and_escaped_spaces(tmp_path):
     assert "".join(_all(second, "p")[0].itertext()) == "A dose of 50\u00a0mg/m2 is not a dose of 50 mg."
     worked = next(h for h in _all(second, "h2") if "Worked example" in _text(h))
     assert "unnumbered" in worked.get("class", "") and _text(worked) == "Worked example"
+
+
+def test_links_written_for_pandoc_find_headings_by_pandocs_ids(tmp_path):
+    """pandoc keeps accented letters in a heading's id and drops what comes before the first
+    letter ("1. Introduction" is #introduction); msl-book's own ids differ, and links
+    written with pandoc's resolve to the same headings. A broken one names the id as written."""
+    text = (
+        "---\ntitle: Second Chapter\n---\nText.\n\n## Qualité des données\n\nText.\n\n"
+        "## 1. Introduction\n\nSee [the quality](#qualité-des-données), [the start](#introduction) "
+        "and [the opening](01-first.md#first-chapter).\n\n## Summary\n\n[Nowhere](#résumé).\n"
+    )
+    project = make_book(tmp_path, {SECOND: text})
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        f"{SECOND}:16: broken link: no chapter, heading or element has id 'résumé'"
+    )
+    project = make_book(tmp_path / "fixed", {SECOND: text.replace("[Nowhere](#résumé)", "Done.")})
+    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(out) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    ids = {_text(h): h.get("id") for h in _all(doc, "h2")}
+    links = {_text(a): a.get("href") for a in _all(doc, "a")}
+    assert links["the quality"] == f"#{ids['Qualité des données']}"
+    assert links["the start"] == f"#{ids['1. Introduction']}"
+    assert links["the opening"] == "first.xhtml"

@@ -210,6 +210,9 @@ class BookModel:
     strings: Strings
     sections: list[Section] = field(default_factory=list)
     targets: dict[str, Target] = field(default_factory=dict)
+    # the id pandoc would give a heading (or chapter title) whose id here differs -> that id,
+    # so that links written for pandoc resolve (passes/ids.py, passes/references.py)
+    id_aliases: dict[str, str] = field(default_factory=dict)
     images: dict[str, Path] = field(default_factory=dict)  # project-relative path -> file
     images_without_alt: set[str] = field(default_factory=set)  # project-relative paths
     image_uses: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> its first use

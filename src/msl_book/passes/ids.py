@@ -84,6 +84,7 @@ def run(model: BookModel, report: Report) -> None:
             tid = term_id(term.term, term.id)
             target = Target(tid, ch.id, Kind.TERM, term.term)
             claim(tid, target, ch.path, ch.meta_lines.get(("terms", i)), False)
+    generated: set[int] = set()  # the headings given an id here (by id() of their token)
     for section in model.authored:
         body = section.source.body
         for tok in body.headings:
@@ -97,6 +98,7 @@ def run(model: BookModel, report: Report) -> None:
             while ident in model.targets:
                 ident, n = f"{base}-{n}", n + 1
             tok.attrs["id"] = ident
+            generated.add(id(tok))
             target = Target(ident, section.id, Kind.SECTION, text)
             claim(ident, target, section.path, tok.meta.get("line"), False)
         for tok in body.headings:
@@ -104,6 +106,41 @@ def run(model: BookModel, report: Report) -> None:
             if ident in model.targets and model.targets[ident].chapter == section.id:
                 model.targets[ident].kind = Kind.SECTION
                 model.targets[ident].label = heading_text(body, tok)
+    _pandoc_aliases(model, generated)
+
+
+def pandoc_id(text: str) -> str:
+    """The identifier pandoc's auto_identifiers gives a heading: letters (any script), digits,
+    ``_``, ``-`` and ``.`` kept, spaces to hyphens, lower case, nothing before the first
+    letter; "section" when nothing is left."""
+    kept = "".join(c for c in text if c.isalnum() or c in "_-. \n\t").strip()
+    ident = re.sub(r"\s+", "-", kept).lower()
+    start = next((i for i, c in enumerate(ident) if c.isalpha()), len(ident))
+    return ident[start:] or "section"
+
+
+def _pandoc_aliases(model: BookModel, generated: set[int]) -> None:
+    """Links written for pandoc name a heading by pandoc's id for it (``#qualité-des-données``,
+    ``#introduction`` for "1. Introduction"): each heading without an explicit id, and each
+    chapter title, answers to that id too, numbered on a clash as pandoc numbers them
+    (``-1``, ``-2``), unless the id is another element's."""
+    seen: dict[str, int] = {}
+
+    def alias(text: str, ident: str) -> None:
+        base = pandoc_id(text)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        name = base if n == 0 else f"{base}-{n}"
+        if name != ident and name not in model.targets and name not in model.id_aliases:
+            model.id_aliases[name] = ident
+
+    for section in model.authored:
+        alias(section.source.chapter.title, section.id)
+        body = section.source.body
+        for tok in body.headings:
+            if id(tok) not in generated:
+                continue  # its own {#id}, which pandoc uses too
+            alias(heading_text(body, tok), str(tok.attrs["id"]))
 
 
 def heading_text(parsed: ParsedText, heading_open) -> str:

@@ -33,7 +33,7 @@ def run(model: BookModel, report: Report) -> None:
                         images[ref.target] = rel
                 else:
                     _check_link(model, section, ref.target, ref.line, by_file, report)
-        rewrites = _chapter_file_links(section, by_file)
+        rewrites = _chapter_file_links(model, section, by_file)
         unlinked = {
             ref.target
             for parsed in section.source.texts()
@@ -66,9 +66,10 @@ def _check_link(
     if href.startswith("//"):
         report.error(f"link needs a scheme (https://): {href}", path, line)
         return
+    fragment = unquote(parts.fragment)  # as markdown-it wrote it: #qualit%C3%A9
     if not parts.path:
-        if parts.fragment not in model.targets and model.book.complete:
-            report.error(f"broken link: no chapter, heading or element has id '{parts.fragment}'", path, line)
+        if not _known(model, fragment) and model.book.complete:
+            report.error(f"broken link: no chapter, heading or element has id '{fragment}'", path, line)
         return
     target = (section.source.chapter.file.parent / unquote(parts.path)).resolve()
     if target not in by_file:
@@ -78,8 +79,18 @@ def _check_link(
             path,
             line,
         )
-    elif parts.fragment and parts.fragment not in model.targets:
-        report.error(f"broken link: no element has id '{parts.fragment}'", path, line)
+    elif fragment and not _known(model, fragment):
+        report.error(f"broken link: no element has id '{fragment}'", path, line)
+
+
+def _known(model: BookModel, fragment: str) -> bool:
+    return fragment in model.targets or fragment in model.id_aliases
+
+
+def _resolved(model: BookModel, fragment: str) -> str:
+    """The id a link's fragment names: itself, or the heading pandoc would have given it to."""
+    fragment = unquote(fragment)
+    return fragment if fragment in model.targets else model.id_aliases.get(fragment, fragment)
 
 
 def _outside_file(href: str, section: Section, by_file: dict[Path, str]) -> bool:
@@ -89,17 +100,23 @@ def _outside_file(href: str, section: Section, by_file: dict[Path, str]) -> bool
     return (section.source.chapter.file.parent / unquote(parts.path)).resolve() not in by_file
 
 
-def _chapter_file_links(section: Section, by_file: dict[Path, str]) -> dict[str, str]:
-    """'02-role.md#x' -> '#x' and '02-role.md' -> '#msl-role'."""
+def _chapter_file_links(model: BookModel, section: Section, by_file: dict[Path, str]) -> dict[str, str]:
+    """'02-role.md#x' -> '#x' and '02-role.md' -> '#msl-role'; a fragment written as pandoc
+    would have named a heading, '#qualité-des-données', -> that heading's id."""
     rewrites: dict[str, str] = {}
     for parsed in section.source.texts():
         for ref in parsed.refs:
             parts = urlsplit(ref.target)
-            if ref.kind != "link" or parts.scheme or not parts.path:
+            if ref.kind != "link" or parts.scheme:
+                continue
+            if not parts.path:
+                if parts.fragment and (real := _resolved(model, parts.fragment)) != parts.fragment:
+                    rewrites[ref.target] = f"#{real}"
                 continue
             target = (section.source.chapter.file.parent / unquote(parts.path)).resolve()
             if target in by_file:
-                rewrites[ref.target] = f"#{parts.fragment or by_file[target]}"
+                fragment = _resolved(model, parts.fragment) if parts.fragment else by_file[target]
+                rewrites[ref.target] = f"#{fragment}"
     return rewrites
 
 
