@@ -880,3 +880,19 @@ def test_links_written_for_pandoc_find_headings_by_pandocs_ids(tmp_path):
     assert links["the quality"] == f"#{ids['Qualité des données']}"
     assert links["the start"] == f"#{ids['1. Introduction']}"
     assert links["the opening"] == "first.xhtml"
+
+
+def test_a_table_without_a_caption_or_id_has_no_caption_and_no_number(tmp_path):
+    """As in pandoc and Quarto; the captioned table after it is still the chapter's first."""
+    second = (FIXTURES / "minimal" / SECOND).read_text("utf-8")
+    at = second.index("| Skill")
+    plain = "| Dose | Route |\n|------|-------|\n| 50 mg | oral |\n\n"
+    project = make_book(tmp_path, {SECOND: second[:at] + plain + second[at:]})
+    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(out) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    tables = _all(doc, "table")
+    assert [_text(t.find(f"{X}caption")) if t.find(f"{X}caption") is not None else None for t in tables] == [
+        None,
+        "Table 2.1 Skills in use",
+    ]

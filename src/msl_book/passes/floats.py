@@ -1,6 +1,6 @@
 """Pass: a paragraph holding only an image becomes a numbered figure ("Figure 2.1" and the
-image's title as its caption); every table gets a numbered caption, from a ``Table: …``
-paragraph next to it when there is one."""
+image's title as its caption); a table with a ``Table: …`` (or ``: …``) paragraph next to it,
+or an id, gets a numbered caption (one with neither has none, as in pandoc and Quarto)."""
 
 from __future__ import annotations
 
@@ -36,8 +36,14 @@ def number(model: BookModel, section: Section) -> None:
         figures += 1
         _figure(model, p, imgs[0], model.strings("figure-label", number=f"{prefix}{figures}"))
     tables = [table for fragment in flow for table in fragment.root.iter(q("table"))]
-    for count, table in enumerate(tables, start=1):
-        _table(model, table, model.strings("table-label", number=f"{prefix}{count}"))
+    count = 0
+    for table in tables:
+        _cells(table)
+        # as pandoc and Quarto: a table with neither a caption nor an id to refer to it by has
+        # no caption, and no number
+        if _caption_paragraph(table) is not None or table.get("id"):
+            count += 1
+            _table(model, table, model.strings("table-label", number=f"{prefix}{count}"))
     equations = [
         div
         for fragment in flow
@@ -99,13 +105,16 @@ def _table(model: BookModel, table: etree._Element, label: str) -> None:
             cap.append(child)
         caption_p.getparent().remove(caption_p)
     table.insert(0, cap)
+    _label_target(model, table, Kind.TABLE, label)
+
+
+def _cells(table: etree._Element) -> None:
     for cell in table.iter(q("th"), q("td")):
         style = cell.attrib.pop("style", "")
         if m := re.match(r"text-align:\s*(left|right|center)", style):
             add_class(cell, f"align-{m[1]}")
         if local(cell) == "th" and not "".join(cell.itertext()).strip() and len(cell) == 0:
             cell.tag = q("td")  # an empty corner is not a header: screen readers announce it
-    _label_target(model, table, Kind.TABLE, label)
 
 
 def _caption_paragraph(table: etree._Element) -> etree._Element | None:
