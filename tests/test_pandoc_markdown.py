@@ -896,3 +896,25 @@ def test_a_table_without_a_caption_or_id_has_no_caption_and_no_number(tmp_path):
         None,
         "Table 2.1 Skills in use",
     ]
+
+
+def test_raw_latex_is_left_out_with_a_warning_and_newpage_breaks_the_page(tmp_path):
+    """pandoc keeps raw TeX for LaTeX output only; a paragraph of \\newpage is what an author
+    writes for a page break in the PDF, and is one. C:\\\\Users stays a path."""
+    text = (
+        "---\ntitle: Second Chapter\n---\nBefore the break, \\vspace{1cm}with space.\n\n"
+        "\\newpage\n\nAfter the break, in C:\\\\Users.\n"
+    )
+    project = make_book(tmp_path, {SECOND: text})
+    result = run_cli("build", str(project), "--format", "pdf", "--output", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    assert (
+        f"{SECOND}:4: warning: raw LaTeX \\vspace{{1cm}} is left out: pandoc keeps it for LaTeX "
+        "output only (write \\\\ for a backslash that is text)"
+    ) in result.err.splitlines()
+    assert "newpage" not in result.err
+    pages = [p.extract_text() for p in PdfReader(next((tmp_path / "out").glob("*.pdf"))).pages]
+    before = next(i for i, t in enumerate(pages) if "Before the break" in t)
+    assert "with space" in pages[before] and "vspace" not in pages[before]
+    assert "After the break" not in pages[before]
+    assert "After the break, in C:\\Users." in pages[before + 1]

@@ -4,7 +4,8 @@ The dialect is pandoc's Markdown, as far as books use it: CommonMark with pipe a
 tables (``gridtables.py``),
 footnotes, definition lists, lettered, roman and example lists (``lists.py``), attributes
 (``attributes.py``), fenced divs (``divs.py``), bracketed spans, superscript, subscript,
-strikeout, citations (``citations.py``) and raw HTML made safe (``safety.py``).
+strikeout, citations (``citations.py``), raw HTML made safe (``safety.py``) and raw
+LaTeX left out (``rawtex.py``).
 Parsing and rendering are separate steps so that ids can be assigned across the whole book
 before any HTML is written. Nothing here reads files or knows about output formats.
 """
@@ -34,6 +35,7 @@ from .divs import divs_plugin
 from .gridtables import grid_tables_plugin
 from .lists import NO_EXAMPLES, ExampleState, fancy_lists_plugin
 from .math import math_plugin
+from .rawtex import rawtex_plugin
 from .typography import typography_plugin
 
 __all__ = ["ExampleState", "Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
@@ -57,6 +59,7 @@ def make_parser() -> MarkdownIt:
     md.use(divs_plugin)
     md.use(blocks_plugin)
     md.use(math_plugin)
+    md.use(rawtex_plugin)
     md.use(code_plugin)
     md.use(typography_plugin)
     render.add_rules(md)

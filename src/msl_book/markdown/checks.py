@@ -120,6 +120,13 @@ def _scan_inline(
             _raw_html(child, parsed, path, current, report, raw)
         elif child.type == "raw_other":
             _raw_other(child, path, current, report)
+        elif child.type == "raw_tex":
+            report.warning(
+                f"raw LaTeX {child.content} is left out: pandoc keeps it for LaTeX output only "
+                "(write \\\\ for a backslash that is text)",
+                path,
+                current,
+            )
         elif child.type in ("math_inline", "math_inline_double"):
             _check_math(child.content, path, current, report)
         elif child.type == "image":
