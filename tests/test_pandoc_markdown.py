@@ -63,7 +63,7 @@ def test_the_course_builds_with_two_warnings_and_no_error(course):
     288 px wide on a phone, where its text is 8.1 px."""
     assert [str(w) for w in course.result.warnings] == [
         "chapters/01-why-signals.md:37: warning: link to ../handouts/report-form.pdf, a file that "
-        "is not a chapter of this book: its text is kept, without the link",
+        "does not exist: its text is kept, without the link",
         'chapters/01-why-signals.md:32: warning: images/report-flow.svg: text "Intake" would be 8.1 px '
         "on a 360 px phone screen (under 9 px): enlarge it or draw a narrower figure",
     ]

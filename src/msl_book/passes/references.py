@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..document import BookModel, Section
 from ..errors import Report
-from ..paths import IMAGE_TYPES, is_remote, relative, resolve_reference
+from ..paths import IMAGE_TYPES, is_inside, is_remote, relative, resolve_reference
 from ..svg import svg_problems
 from ..xhtml import q
 
@@ -73,12 +73,9 @@ def _check_link(
         return
     target = (section.source.chapter.file.parent / unquote(parts.path)).resolve()
     if target not in by_file:
-        report.warning(
-            f"link to {parts.path}, a file that is not a chapter of this book: its text is kept, "
-            "without the link",
-            path,
-            line,
-        )
+        missing = is_inside(target, model.book.root) and not target.exists()
+        what = "a file that does not exist" if missing else "a file that is not a chapter of this book"
+        report.warning(f"link to {parts.path}, {what}: its text is kept, without the link", path, line)
     elif fragment and not _known(model, fragment):
         report.error(f"broken link: no element has id '{fragment}'", path, line)
 
