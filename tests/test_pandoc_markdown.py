@@ -411,10 +411,11 @@ def test_math_is_drawn_in_the_pdf_with_its_tex_as_alternative_text(course):
 
 
 def test_equation_references_read_their_number_and_page(course):
+    assert next(t for t in course.texts if "(2.2)" in t).rstrip().endswith(" 5")  # its folio
     measuring = next(t for t in course.texts if "the lower bound of" in t)
-    assert "the lower bound of Equation 2.2 (page 4) exceeds 1" in measuring
+    assert "the lower bound of Equation 2.2 (page 5) exceeds 1" in measuring
     review = next(t for t in course.texts if "This review brings the course together" in t)
-    assert "the interval (page 4)" in review
+    assert "the interval (page 5)" in review
 
 
 def test_code_is_highlighted_in_three_languages(course):
@@ -880,6 +881,31 @@ def test_links_written_for_pandoc_find_headings_by_pandocs_ids(tmp_path):
     assert links["the quality"] == f"#{ids['Qualité des données']}"
     assert links["the start"] == f"#{ids['1. Introduction']}"
     assert links["the opening"] == "first.xhtml"
+
+
+def test_a_simple_table_is_a_table_aligned_by_its_dashes(course):
+    """pandoc's simple_tables: columns under a row of dashes; before, the rows were a
+    paragraph under a rule, or a Setext heading in the contents."""
+    doc = course.docs["measuring.xhtml"]
+    table = doc.find(f".//{X}table[@id='tbl-by-source']")
+    assert _text(table.find(f"{X}caption")) == "Table 2.3 Reports in a year, by source"
+    rows = [[(_text(c), c.get("class")) for c in tr] for tr in table.iter(f"{X}tr")]
+    assert rows[0] == [
+        ("Source", "align-left"),
+        ("Reports", "align-right"),
+        ("Serious", "align-right"),
+        ("Share", "align-right"),
+    ]
+    assert rows[1] == [
+        ("Healthcare", "align-left"),
+        ("4,210", "align-right"),
+        ("612", "align-right"),
+        ("58 %", "align-right"),
+    ]
+    assert len(rows) == 5 and len(table.find(f"{X}thead").findall(f".//{X}th")) == 4
+    assert not any("Partners" in _text(h) for h in _all(doc, "h2"))
+    page = next(t for t in course.texts if "Reports in a year, by source" in t)
+    assert "Healthcare 4,210 612 58 %" in page
 
 
 def test_a_table_without_a_caption_or_id_has_no_caption_and_no_number(tmp_path):

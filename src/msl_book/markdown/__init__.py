@@ -36,6 +36,7 @@ from .gridtables import grid_tables_plugin
 from .lists import NO_EXAMPLES, ExampleState, fancy_lists_plugin
 from .math import math_plugin
 from .rawtex import rawtex_plugin
+from .simpletables import simple_tables_plugin
 from .typography import typography_plugin
 
 __all__ = ["ExampleState", "Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
@@ -52,6 +53,7 @@ def make_parser() -> MarkdownIt:
     md.use(deflist_plugin)
     md.use(fancy_lists_plugin)
     md.use(grid_tables_plugin)
+    md.use(simple_tables_plugin)
     md.use(sub_plugin)
     md.use(superscript_plugin)
     md.use(attributes_plugin)
