@@ -944,3 +944,26 @@ def test_raw_latex_is_left_out_with_a_warning_and_newpage_breaks_the_page(tmp_pa
     assert "with space" in pages[before] and "vspace" not in pages[before]
     assert "After the break" not in pages[before]
     assert "After the break, in C:\\Users." in pages[before + 1]
+
+
+def test_implicit_header_references_link_to_their_headings(tmp_path):
+    """pandoc's implicit_header_references: [Heading], [Heading][] and [text][Heading] link
+    to the heading of that text anywhere in the book (case and spaces aside); other text in
+    brackets stays as it is, and so does code."""
+    text = (
+        "---\ntitle: Second Chapter\n---\n## Core activities\n\nText.\n\n## Summary\n\n"
+        "See [Core activities], [the duties][core  Activities], [First Chapter][] and "
+        "[not a heading], but not `[Core activities]`.\n"
+    )
+    project = make_book(tmp_path, {SECOND: text})
+    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(out) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    ids = {_text(h): h.get("id") for h in _all(doc, "h2")}
+    para = next(p for p in _all(doc, "p") if "See" in _text(p))
+    assert [(_text(a), a.get("href")) for a in _all(para, "a")] == [
+        ("Core activities", f"#{ids['Core activities']}"),
+        ("the duties", f"#{ids['Core activities']}"),
+        ("First Chapter", "first.xhtml"),
+    ]
+    assert "[not a heading]" in _text(para) and _text(_all(para, "code")[0]) == "[Core activities]"

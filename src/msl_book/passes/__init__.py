@@ -20,6 +20,7 @@ from . import (
     crossrefs,
     floats,
     glossary,
+    headerrefs,
     ids,
     index,
     references,
@@ -38,6 +39,7 @@ PASSES: tuple[Pass, ...] = (
     ids.run,  # every id unique across the book; headings get theirs
     trees.run,  # tokens -> content trees; headings, questions, glossary terms, footnotes
     references.run,  # every link and image checked; links to chapter files become #ids
+    headerrefs.run,  # [Heading text] links to that heading, as in pandoc
     bitmaps.run,  # bitmaps larger than a page can use are scaled down
     svgtext.run,  # the text of SVG figures in the book's fonts, for the PDF
     svgsize.run,  # the text of SVG figures large enough on a phone
