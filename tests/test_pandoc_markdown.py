@@ -967,3 +967,19 @@ def test_implicit_header_references_link_to_their_headings(tmp_path):
         ("First Chapter", "first.xhtml"),
     ]
     assert "[not a heading]" in _text(para) and _text(_all(para, "code")[0]) == "[Core activities]"
+
+
+def test_a_chapter_that_cannot_be_read_is_one_error_not_a_warning_per_link_to_it(tmp_path):
+    first = (FIXTURES / "minimal" / "chapters" / "01-first.md").read_text("utf-8")
+    project = make_book(
+        tmp_path,
+        {
+            "chapters/01-first.md": first
+            + "\nSee [the second](02-second.md) and [its table](02-second.md#tbl).\n",
+            SECOND: "---\ntitle: [Second\n---\nText.\n",
+        },
+    )
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert [line for line in result.err.splitlines() if "02-second.md" in line and "warning" in line] == []
+    assert any(line.startswith(f"{SECOND}:") for line in result.err.splitlines()), result.err

@@ -73,6 +73,8 @@ def _check_link(
         return
     target = (section.source.chapter.file.parent / unquote(parts.path)).resolve()
     if target not in by_file:
+        if not model.book.complete and target.suffix.lower() == ".md":
+            return  # most likely the chapter that could not be read, which is reported already
         missing = is_inside(target, model.book.root) and not target.exists()
         what = "a file that does not exist" if missing else "a file that is not a chapter of this book"
         report.warning(f"link to {parts.path}, {what}: its text is kept, without the link", path, line)
