@@ -983,3 +983,26 @@ def test_a_chapter_that_cannot_be_read_is_one_error_not_a_warning_per_link_to_it
     assert result.code == 1
     assert [line for line in result.err.splitlines() if "02-second.md" in line and "warning" in line] == []
     assert any(line.startswith(f"{SECOND}:") for line in result.err.splitlines()), result.err
+
+
+def test_markdown_between_html_block_tags_is_markdown(tmp_path):
+    """pandoc's markdown_in_html_blocks: with no blank line after <div>, CommonMark kept the
+    lines as raw text (*Read this* printed with its asterisks); an event handler on such a
+    tag is still refused."""
+    text = (
+        '---\ntitle: Second Chapter\n---\nIntro.\n\n<div class="box">\n*Read this first*, then the rest.\n'
+        "</div>\n\n<details>\n<summary>Why?</summary>\nBecause **it matters**.\n</details>\n"
+    )
+    project = make_book(tmp_path, {SECOND: text})
+    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(out) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    box = _all(doc, "div", "box")[0]
+    assert [(etree.QName(c).localname, _text(c)) for c in box] == [("p", "Read this first, then the rest.")]
+    assert _text(box.find(f"{X}p/{X}em")) == "Read this first"
+    details = _all(doc, "details")[0]
+    assert [etree.QName(c).localname for c in details] == ["summary", "p"]
+    assert _text(details.find(f"{X}p/{X}strong")) == "it matters"
+    bad = make_book(tmp_path / "bad", {SECOND: text.replace('class="box"', 'class="box" onclick="go()"')})
+    result = run_cli("check", str(bad))
+    assert result.code == 1 and f"{SECOND}:6:" in result.err and "onclick" in result.err

@@ -33,6 +33,7 @@ from .citations import citations_plugin
 from .code import code_plugin
 from .divs import divs_plugin
 from .gridtables import grid_tables_plugin
+from .htmlblocks import html_blocks_plugin
 from .lists import NO_EXAMPLES, ExampleState, fancy_lists_plugin
 from .math import math_plugin
 from .rawtex import rawtex_plugin
@@ -54,6 +55,7 @@ def make_parser() -> MarkdownIt:
     md.use(fancy_lists_plugin)
     md.use(grid_tables_plugin)
     md.use(simple_tables_plugin)
+    md.use(html_blocks_plugin)
     md.use(sub_plugin)
     md.use(superscript_plugin)
     md.use(attributes_plugin)
