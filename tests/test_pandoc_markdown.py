@@ -1006,3 +1006,38 @@ def test_markdown_between_html_block_tags_is_markdown(tmp_path):
     bad = make_book(tmp_path / "bad", {SECOND: text.replace('class="box"', 'class="box" onclick="go()"')})
     result = run_cli("check", str(bad))
     assert result.code == 1 and f"{SECOND}:6:" in result.err and "onclick" in result.err
+
+
+def test_a_multiline_table_joins_each_cells_lines(tmp_path):
+    """pandoc's multiline_tables: a header of two lines, rows of several lines apart by blank
+    lines, between two rows of dashes; its caption may span lines. A row of dashes alone
+    stays a rule."""
+    table = (
+        "------------------------------------------------\n"
+        " Visit      Who            Notes\n"
+        "  type      attends\n"
+        "----------- -------------- ---------------------\n"
+        " Advisory   Eight to ten   Agenda agreed with\n"
+        "  board     experts        compliance first.\n"
+        "\n"
+        " One to     A single       Answers only what\n"
+        "  one       clinician      was asked.\n"
+        "------------------------------------------------\n"
+        "\n"
+        "Table: Visits and who attends them, one\nrow for each kind {#tbl-visits}\n\n-----\n\nAfter a rule.\n"
+    )
+    project = make_book(tmp_path, {SECOND: "---\ntitle: Second Chapter\n---\nIntro.\n\n" + table})
+    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(out) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    found = doc.find(f".//{X}table[@id='tbl-visits']")
+    assert _text(found.find(f"{X}caption")) == "Table 2.1 Visits and who attends them, one row for each kind"
+    rows = [[(_text(c), c.get("class")) for c in tr] for tr in found.iter(f"{X}tr")]
+    assert rows == [
+        [("Visit type", "align-center"), ("Who attends", "align-left"), ("Notes", "align-left")],
+        [("Advisory board", "align-center"), ("Eight to ten experts", "align-left"),
+         ("Agenda agreed with compliance first.", "align-left")],
+        [("One to one", "align-center"), ("A single clinician", "align-left"),
+         ("Answers only what was asked.", "align-left")],
+    ]  # fmt: skip
+    assert len(_all(doc, "hr")) == 1

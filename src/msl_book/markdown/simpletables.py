@@ -1,4 +1,4 @@
-"""pandoc's simple tables: columns lined up under a row of dashes, one line a row.
+"""pandoc's simple and multiline tables: columns lined up under a row of dashes.
 
       Right     Left     Center     Default
     -------     ------ ----------   -------
@@ -10,8 +10,10 @@ heading); each cell runs from its column's dashes to the next column's. A header
 place against its dashes aligns the column, as pandoc reads it: flush right, right; flush
 left, left; flush on neither side, centred; on both, the default. Without a header the
 table starts and ends with a row of dashes, and the first row aligns it. The table ends at a
-blank line. The tokens are a pipe table's, so captions (``Table: …``), ids and the themes
-treat every table alike. pandoc's multiline tables are not read.
+blank line. pandoc's multiline tables (``multiline_table``) run between two rows of dashes,
+with a header of one line or more and rows of several lines apart by blank lines; a cell's
+lines are joined. The tokens are a pipe table's, so captions (``Table: …``), ids and the
+themes treat every table alike.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .gridtables import _columns
 
 DASHES = re.compile(r"-+")
 SEPARATOR = re.compile(r" *-+(?: +-+)+ *")
+FULL = re.compile(r" *-{3,} *")  # a multiline table's first and last rows
 
 
 def _groups(line: str) -> list[tuple[int, int]]:
@@ -90,8 +93,83 @@ def simple_table(state: StateBlock, startLine: int, endLine: int, silent: bool) 
     if silent:
         return True
     header = _cells(_raw(state, head), groups) if head is not None else None
-    aligns = _aligns(header or _cells(rows[0][1], groups), groups)
-    end = line
+    body = [(at, _cells(text, groups)) for at, text in rows]
+    _emit(state, groups, startLine, line, (head, header) if header else None, body)
+    return True
+
+
+def _merged(lines: list[str], groups: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+    """A multiline row's cells: each column's lines joined, and its text's widest extent."""
+    per_line = [_cells(text, groups) for text in lines]
+    cells = []
+    for column in zip(*per_line, strict=True):
+        filled = [c for c in column if c[0]]
+        text = " ".join(c[0] for c in filled)
+        cells.append((text, min(c[1] for c in filled), max(c[2] for c in filled)) if filled else ("", 0, 0))
+    return cells
+
+
+def multiline_table(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    """pandoc's multiline tables: between two rows of dashes, a header of one line or more
+    above a row of dash groups, rows of several lines apart by blank lines (without a
+    header: between two rows of dash groups, the first row right after the first)."""
+    if state.is_code_block(startLine) or startLine + 2 >= endLine:
+        return False
+    first = _raw(state, startLine)
+    if SEPARATOR.fullmatch(first):
+        head_lines, rule_line = [], startLine
+    elif FULL.fullmatch(first):
+        line = startLine + 1
+        while line < endLine and not state.isEmpty(line) and not SEPARATOR.fullmatch(_raw(state, line)):
+            line += 1
+        if line == startLine + 1 or line >= endLine or state.isEmpty(line):
+            return False
+        head_lines, rule_line = list(range(startLine + 1, line)), line
+    else:
+        return False
+    if rule_line + 1 >= endLine or state.isEmpty(rule_line + 1):
+        return False
+    groups = _groups(_raw(state, rule_line))
+    rows: list[list[int]] = [[]]
+    line, closed = rule_line + 1, False
+    while line < endLine:
+        if state.isEmpty(line):
+            if rows[-1]:
+                rows.append([])
+            line += 1
+            continue
+        text = _raw(state, line)
+        if FULL.fullmatch(text) or (not head_lines and SEPARATOR.fullmatch(text)):
+            line, closed = line + 1, True
+            break
+        rows[-1].append(line)
+        line += 1
+    rows = [r for r in rows if r]
+    if not closed or not rows or (not head_lines and len(rows) < 2 and not _spans_lines(rows)):
+        return False  # a headerless table of one-line rows is a simple table
+    if silent:
+        return True
+    header = _merged([_raw(state, n) for n in head_lines], groups) if head_lines else None
+    body = [(r[0], _merged([_raw(state, n) for n in r], groups)) for r in rows]
+    _emit(state, groups, startLine, line, (head_lines[0], header) if header else None, body)
+    return True
+
+
+def _spans_lines(rows: list[list[int]]) -> bool:
+    return any(len(r) > 1 for r in rows)
+
+
+def _emit(
+    state: StateBlock,
+    groups: list[tuple[int, int]],
+    startLine: int,
+    end: int,
+    head: tuple[int, list[tuple[str, int, int]]] | None,
+    body: list[tuple[int, list[tuple[str, int, int]]]],
+) -> None:
+    """A pipe table's tokens: the header cells (aligning the columns) or, without, the first
+    row's."""
+    aligns = _aligns(head[1] if head else body[0][1], groups)
 
     def push(kind: str, tag: str, nesting: int, at: int) -> Token:
         token = state.push(kind, tag, nesting)
@@ -99,11 +177,7 @@ def simple_table(state: StateBlock, startLine: int, endLine: int, silent: bool) 
         return token
 
     push("table_open", "table", 1, startLine).map = [startLine, end]
-    body = [(at, _cells(text, groups)) for at, text in rows]
-    for part, cell, lines in (
-        ("thead", "th", [(head, header)] if header else []),
-        ("tbody", "td", body),
-    ):
+    for part, cell, lines in (("thead", "th", [head] if head else []), ("tbody", "td", body)):
         if not lines:
             continue
         push(f"{part}_open", part, 1, lines[0][0])
@@ -120,8 +194,8 @@ def simple_table(state: StateBlock, startLine: int, endLine: int, silent: bool) 
         push(f"{part}_close", part, -1, lines[-1][0])
     push("table_close", "table", -1, end)
     state.line = end
-    return True
 
 
 def simple_tables_plugin(md: MarkdownIt) -> None:
+    md.block.ruler.before("table", "multiline_table", multiline_table)
     md.block.ruler.before("table", "simple_table", simple_table)
