@@ -656,7 +656,7 @@ REFUSED = {
     ),
     "unclosed raw tag": ("Press <kbd>Ctrl.", "<kbd> is not closed in its paragraph: add </kbd>"),
     "stray fence": (":::", "':::' closes no div (a div opens with '::: name' or '::: {.class}')"),
-    "malformed math": (r"A formula $\frac{a$ here.", r"math 1 '{' not closed: $\frac{a$"),
+    "malformed math": (r"A formula $\frac{a$ here.", r"math a '{' is not closed: $\frac{a$"),
     "unknown math command": (
         r"A formula $\badcommand{x}$ here.",
         r"math unknown command \badcommand: $\badcommand{x}$",

@@ -61,7 +61,7 @@ def problem(tex: str) -> str | None:
         if depth < 0:
             return "a '}' closes no '{'"
     if depth:
-        return f"{depth} '{{' not closed"
+        return "a '{' is not closed" if depth == 1 else f"{depth} '{{'s are not closed"
     stack: list[str] = []
     for kind, name in _ENVIRONMENT.findall(tex):
         if kind == "begin":
