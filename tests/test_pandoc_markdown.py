@@ -1041,3 +1041,60 @@ def test_a_multiline_table_joins_each_cells_lines(tmp_path):
          ("Answers only what was asked.", "align-left")],
     ]  # fmt: skip
     assert len(_all(doc, "hr")) == 1
+
+
+def test_escaped_brackets_and_brackets_in_code_are_not_header_references(tmp_path):
+    text = (
+        "---\ntitle: Second Chapter\n---\n## Summary\n\nKeep \\[Summary\\] as text, and [Summary] "
+        "links; so does [the end][summary].\n"
+    )
+    project = make_book(tmp_path, {SECOND: text})
+    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(out) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    para = next(p for p in _all(doc, "p") if "Keep" in _text(p))
+    assert _text(para) == "Keep [Summary] as text, and Summary links; so does the end."
+    assert [_text(a) for a in _all(para, "a")] == ["Summary", "the end"]
+    assert not _all(doc, "span", "implicit-ref")
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("```\n--- ---\nfoo\n```\n", '<pre class="code"><code>--- ---\nfoo</code></pre>\n'),
+        ("## Results\n--- ---\nfoo bar\n", "<h2>Results</h2>\n<hr />\n<p>foo bar</p>\n"),
+        ("> quote\n--- ---\n", "<blockquote>\n<p>quote</p>\n</blockquote>\n<hr />\n"),
+        ("End of a scene.\n- - -\n\nNext.\n", "<p>End of a scene.</p>\n<hr />\n<p>Next.</p>\n"),
+        ("- item\n---  ----\n", "<ul>\n<li>item</li>\n</ul>\n<hr />\n"),
+    ],
+)
+def test_what_only_looks_like_a_simple_table_is_read_as_before(markdown, expected):
+    """Fenced code, headings, quotations and list items keep their lines; a line over a
+    spaced rule with no row under it is a paragraph and a rule (pandoc reads all alike)."""
+    from msl_book.markdown import make_parser
+
+    assert make_parser().render(markdown) == expected
+
+
+def test_html_indented_under_its_tag_stays_raw_html():
+    from msl_book.markdown import make_parser
+
+    html = "<details>\n    <summary>Click</summary>\n    Content here\n</details>\n"
+    assert make_parser().render(html) == html
+
+
+def test_example_items_written_with_at_period_are_numbered_across_chapters(tmp_path):
+    first = (FIXTURES / "minimal" / "chapters" / "01-first.md").read_text("utf-8")
+    project = make_book(
+        tmp_path,
+        {
+            "chapters/01-first.md": first + "\n@. One.\n@. Two.\n",
+            SECOND: "---\ntitle: Second Chapter\n---\n@. Three.\n@good. Four.\n\nSee (@good).\n",
+        },
+    )
+    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(out) as z:
+        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    lists = [ol for ol in _all(doc, "ol") if "example" in (ol.get("class") or "")]
+    assert [(ol.get("start"), len(ol)) for ol in lists] == [("3", 2)]
+    assert any(_text(p) == "See (4)." for p in _all(doc, "p"))

@@ -13,6 +13,7 @@ before any HTML is written. Nothing here reads files or knows about output forma
 from __future__ import annotations
 
 import pickle
+import re
 from collections import OrderedDict
 from functools import cache
 from typing import Any
@@ -33,6 +34,7 @@ from .citations import citations_plugin
 from .code import code_plugin
 from .divs import divs_plugin
 from .gridtables import grid_tables_plugin
+from .headerrefs import header_refs_plugin
 from .htmlblocks import html_blocks_plugin
 from .lists import NO_EXAMPLES, ExampleState, fancy_lists_plugin
 from .math import math_plugin
@@ -44,6 +46,8 @@ __all__ = ["ExampleState", "Markdown", "ParsedText", "Ref", "make_parser", "shar
 
 
 KEPT_CHAPTERS = 400  # parsed chapters a process keeps
+# what an example item or a reference to one may look like: (@), (@label), @. and @label)
+EXAMPLE_HINT = re.compile(r"\(@|(?:^|\s)@[\w-]*[.)](?:\s|$)", re.MULTILINE)
 
 
 def make_parser() -> MarkdownIt:
@@ -66,6 +70,7 @@ def make_parser() -> MarkdownIt:
     md.use(rawtex_plugin)
     md.use(code_plugin)
     md.use(typography_plugin)
+    md.use(header_refs_plugin)
     render.add_rules(md)
     # markdown-it leaves a file: or data: URL as literal text; the references pass says why
     # it cannot be used instead, at its line.
@@ -87,7 +92,7 @@ class Markdown:
         self, text: str, examples: ExampleState, references: tuple[tuple[str, int], ...]
     ) -> tuple[list, ExampleState]:
         """The tokens of a chapter body, and the example items numbered after it."""
-        if "(@" not in text:  # no example item and no reference to one: the same tokens
+        if not EXAMPLE_HINT.search(text):  # no example item and no reference to one: the same tokens
             return self._parse(text, NO_EXAMPLES, ())[0], examples
         tokens, after = self._parse(text, examples, ())
         own = {label for label, _ in after.labels}  # this chapter's and those before it
@@ -112,7 +117,7 @@ class Markdown:
 
     def examples_after(self, text: str, examples: ExampleState = NO_EXAMPLES) -> ExampleState:
         """The example items numbered once ``text`` (a chapter body) is parsed after ``examples``."""
-        if "(@" not in text:  # nothing to parse for: no example item
+        if not EXAMPLE_HINT.search(text):  # nothing to parse for: no example item
             return examples
         return self._parse(text, examples, ())[1]
 

@@ -38,6 +38,11 @@ def html_tag_line(state: StateBlock, startLine: int, endLine: int, silent: bool)
     line = state.src[start : state.eMarks[startLine]].rstrip()
     if not TAG_LINE.fullmatch(line):
         return False
+    after = startLine + 1
+    while after < endLine and state.isEmpty(after):
+        after += 1
+    if after < endLine and state.sCount[after] - state.blkIndent >= 4:
+        return False  # HTML indented under its tag: raw HTML as CommonMark reads it, not code
     if silent:
         return True
     token = state.push("html_block", "", 0)

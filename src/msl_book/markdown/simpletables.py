@@ -88,8 +88,8 @@ def simple_table(state: StateBlock, startLine: int, endLine: int, silent: bool) 
             break
         rows.append((line, text))
         line += 1
-    if headerless and (not closed or not rows):
-        return False  # rows of dashes and text, but no table: as before
+    if not rows or (headerless and not closed):
+        return False  # a line over a spaced rule, or rules around text: no table, as in pandoc
     if silent:
         return True
     header = _cells(_raw(state, head), groups) if head is not None else None
@@ -196,6 +196,20 @@ def _emit(
     state.line = end
 
 
+def _headed(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    return not SEPARATOR.fullmatch(_raw(state, startLine)) and simple_table(state, startLine, endLine, silent)
+
+
+def _headerless(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+    return bool(SEPARATOR.fullmatch(_raw(state, startLine))) and simple_table(
+        state, startLine, endLine, silent
+    )
+
+
 def simple_tables_plugin(md: MarkdownIt) -> None:
-    md.block.ruler.before("table", "multiline_table", multiline_table)
-    md.block.ruler.before("table", "simple_table", simple_table)
+    # a table that starts with a row of dashes is tried before the rule it would otherwise be
+    # (hr); one with a header after every rule that takes its first line (fenced code, a
+    # block quote, a list item, HTML, an ATX heading), where a paragraph would start
+    md.block.ruler.before("hr", "multiline_table", multiline_table)
+    md.block.ruler.before("hr", "simple_table_headerless", _headerless)
+    md.block.ruler.before("lheading", "simple_table", _headed)

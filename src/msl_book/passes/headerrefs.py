@@ -1,23 +1,18 @@
 """Pass: pandoc's implicit header references. ``[Heading text]``, ``[Heading text][]`` and
-``[link text][Heading text]`` link to the heading (or chapter title) with that text, the
-first in the book, as pandoc links them when no reference definition has that label
-(labels match as pandoc's do: case and runs of spaces aside). Markdown leaves them as
-text, brackets and all; text in code, links and headings is left alone, and so is a label
-with formatting in it (``[Heading with **bold**]``), whose text is not one run here."""
+``[link text][Heading text]`` (marked by markdown/headerrefs.py) link to the heading (or
+chapter title) with that text, the first in the book, as pandoc links them when no
+reference definition has that label (labels match as pandoc's do: case and runs of spaces
+aside); the others stay the text they were."""
 
 from __future__ import annotations
-
-import re
 
 from lxml import etree
 
 from ..document import BookModel
 from ..errors import Report
-from ..xhtml import element, local, text_segments, wrap_match
+from ..markdown.headerrefs import CLASS
+from ..xhtml import element, has_class, q
 from .ids import heading_text
-
-LINK = re.compile(r"\[([^\[\]\n]+)\](?:\[([^\[\]\n]*)\])?")
-SKIP = frozenset({"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "kbd", "samp"})
 
 
 def label(text: str) -> str:
@@ -31,27 +26,24 @@ def run(model: BookModel, report: Report) -> None:
         body = section.source.body
         for tok in body.headings:
             headings.setdefault(label(heading_text(body, tok)), str(tok.attrs["id"]))
-    if not headings:
-        return
     for section in model.authored:
         for fragment in section.fragments():
-            _link(fragment.root, headings)
+            for span in [s for s in fragment.root.iter(q("span")) if has_class(s, CLASS)]:
+                ident = headings.get(label(span.get("data-label", "")))
+                if ident is None:
+                    _unwrap(span)
+                else:
+                    link = element("a", {"class": "xref", "href": f"#{ident}"})
+                    link.text, link.tail = span.get("data-text", ""), span.tail
+                    span.getparent().replace(span, link)
 
 
-def _skip(el: etree._Element) -> bool:
-    return isinstance(el.tag, str) and local(el) in SKIP
-
-
-def _link(root: etree._Element, headings: dict[str, str]) -> None:
-    for owner, where in text_segments(root, _skip):
-        text = getattr(owner, where) or ""
-        if "[" not in text:
-            continue
-        for m in LINK.finditer(text):
-            ident = headings.get(label(m[2] or m[1]))
-            if ident is None:
-                continue
-            link = element("a", {"class": "xref", "href": f"#{ident}"})
-            wrap_match(owner, where, m.start(), m.end(), link)
-            link.text = m[1]
-            break  # the rest of the run is now the link's tail, which text_segments visits next
+def _unwrap(span: etree._Element) -> None:
+    """The span's text in its place."""
+    parent, text = span.getparent(), (span.text or "") + (span.tail or "")
+    previous = span.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    parent.remove(span)

@@ -122,15 +122,21 @@ def pandoc_id(text: str) -> str:
 def _pandoc_aliases(model: BookModel, generated: set[int]) -> None:
     """Links written for pandoc name a heading by pandoc's id for it (``#qualité-des-données``,
     ``#introduction`` for "1. Introduction"): each heading without an explicit id, and each
-    chapter title, answers to that id too, numbered on a clash as pandoc numbers them
-    (``-1``, ``-2``), unless the id is another element's."""
-    seen: dict[str, int] = {}
+    chapter title, answers to that id too, unless the id is another element's. As pandoc, an
+    id already taken (an explicit one, or an earlier heading's) is numbered on: ``-1``, ``-2``."""
+    used = {
+        str(tok.attrs["id"])
+        for s in model.authored
+        for tok in s.source.body.headings
+        if id(tok) not in generated
+    }
 
     def alias(text: str, ident: str) -> None:
-        base = pandoc_id(text)
-        n = seen.get(base, 0)
-        seen[base] = n + 1
-        name = base if n == 0 else f"{base}-{n}"
+        base = name = pandoc_id(text)
+        n = 1
+        while name in used:
+            name, n = f"{base}-{n}", n + 1
+        used.add(name)
         if name != ident and name not in model.targets and name not in model.id_aliases:
             model.id_aliases[name] = ident
 

@@ -165,38 +165,44 @@ def _inline_notes(
         ref.getparent().replace(ref, span)
 
 
-# the blocks a note may hold, and what each becomes inside the note's span (print.css:
-# span.footnote .fn-*); the elements inside them (em, a, code, ...) stay as they are
-NOTE_BLOCKS = frozenset(
+# what may stand inside a paragraph; every other element of a note (a quotation, a list,
+# code, a rule, <details>...) becomes a span of class fn-NAME (print.css: span.footnote .fn-*)
+PHRASING = frozenset(
     [
-        "p",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-        "pre",
-        "div",
-        "dl",
-        "dt",
-        "dd",
-        "figure",
-        "figcaption",
-        "table",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "th",
-        "td",
-        "caption",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "section",
-        "aside",
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+        "math",
+        "svg",
     ]
 )
 
@@ -204,7 +210,7 @@ NOTE_BLOCKS = frozenset(
 def _spans(block: etree._Element) -> etree._Element:
     """``block`` with every block element in it a span of class ``fn-block fn-NAME``."""
     for el in block.iter():
-        if isinstance(el.tag, str) and local(el) in NOTE_BLOCKS:
+        if isinstance(el.tag, str) and local(el) not in PHRASING and not _inside_foreign(el):
             name = local(el)
             classes = " ".join(filter(None, ["fn-block", f"fn-{name}", el.get("class")]))
             el.tag = q("span")
@@ -212,6 +218,11 @@ def _spans(block: etree._Element) -> etree._Element:
             if name == "pre" and len(el) and (el[-1].text or "").endswith("\n"):
                 el[-1].text = el[-1].text[:-1]  # its closing line break would be a blank line
     return block
+
+
+def _inside_foreign(el: etree._Element) -> bool:
+    """MathML and SVG keep their own elements."""
+    return any(local(a) in ("math", "svg") for a in el.iterancestors())
 
 
 def _append_text(el: etree._Element, text: str) -> None:
