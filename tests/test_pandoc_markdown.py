@@ -58,6 +58,13 @@ def _text(el: etree._Element) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
+def _epub_doc(project, out, name: str) -> etree._Element:
+    """One XHTML document of the book's EPUB, built into ``out``."""
+    path = build(project, BuildOptions(output=out, formats=("epub",))).outputs[0].path
+    with zipfile.ZipFile(path) as z:
+        return etree.fromstring(z.read(f"EPUB/text/{name}"))
+
+
 def test_the_course_builds_with_two_warnings_and_no_error(course):
     """The Inkscape chart is drawn for a page (640 units, 18-unit text) and shown at 80 %:
     288 px wide on a phone, where its text is 8.1 px."""
@@ -873,9 +880,7 @@ def test_links_written_for_pandoc_find_headings_by_pandocs_ids(tmp_path):
         f"{SECOND}:16: broken link: no chapter, heading or element has id 'résumé'"
     )
     project = make_book(tmp_path / "fixed", {SECOND: text.replace("[Nowhere](#résumé)", "Done.")})
-    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
-    with zipfile.ZipFile(out) as z:
-        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    doc = _epub_doc(project, tmp_path / "out", "second.xhtml")
     ids = {_text(h): h.get("id") for h in _all(doc, "h2")}
     links = {_text(a): a.get("href") for a in _all(doc, "a")}
     assert links["the quality"] == f"#{ids['Qualité des données']}"
@@ -914,9 +919,7 @@ def test_a_table_without_a_caption_or_id_has_no_caption_and_no_number(tmp_path):
     at = second.index("| Skill")
     plain = "| Dose | Route |\n|------|-------|\n| 50 mg | oral |\n\n"
     project = make_book(tmp_path, {SECOND: second[:at] + plain + second[at:]})
-    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
-    with zipfile.ZipFile(out) as z:
-        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    doc = _epub_doc(project, tmp_path / "out", "second.xhtml")
     tables = _all(doc, "table")
     assert [_text(t.find(f"{X}caption")) if t.find(f"{X}caption") is not None else None for t in tables] == [
         None,
@@ -956,9 +959,7 @@ def test_implicit_header_references_link_to_their_headings(tmp_path):
         "[not a heading], but not `[Core activities]`.\n"
     )
     project = make_book(tmp_path, {SECOND: text})
-    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
-    with zipfile.ZipFile(out) as z:
-        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    doc = _epub_doc(project, tmp_path / "out", "second.xhtml")
     ids = {_text(h): h.get("id") for h in _all(doc, "h2")}
     para = next(p for p in _all(doc, "p") if "See" in _text(p))
     assert [(_text(a), a.get("href")) for a in _all(para, "a")] == [
@@ -994,9 +995,7 @@ def test_markdown_between_html_block_tags_is_markdown(tmp_path):
         "</div>\n\n<details>\n<summary>Why?</summary>\nBecause **it matters**.\n</details>\n"
     )
     project = make_book(tmp_path, {SECOND: text})
-    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
-    with zipfile.ZipFile(out) as z:
-        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    doc = _epub_doc(project, tmp_path / "out", "second.xhtml")
     box = _all(doc, "div", "box")[0]
     assert [(etree.QName(c).localname, _text(c)) for c in box] == [("p", "Read this first, then the rest.")]
     assert _text(box.find(f"{X}p/{X}em")) == "Read this first"
@@ -1027,9 +1026,7 @@ def test_a_multiline_table_joins_each_cells_lines(tmp_path):
         "Table: Visits and who attends them, one\nrow for each kind {#tbl-visits}\n\n-----\n\nAfter a rule.\n"
     )
     project = make_book(tmp_path, {SECOND: "---\ntitle: Second Chapter\n---\nIntro.\n\n" + table})
-    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
-    with zipfile.ZipFile(out) as z:
-        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    doc = _epub_doc(project, tmp_path / "out", "second.xhtml")
     found = doc.find(f".//{X}table[@id='tbl-visits']")
     assert _text(found.find(f"{X}caption")) == "Table 2.1 Visits and who attends them, one row for each kind"
     rows = [[(_text(c), c.get("class")) for c in tr] for tr in found.iter(f"{X}tr")]
@@ -1049,9 +1046,7 @@ def test_escaped_brackets_and_brackets_in_code_are_not_header_references(tmp_pat
         "links; so does [the end][summary].\n"
     )
     project = make_book(tmp_path, {SECOND: text})
-    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
-    with zipfile.ZipFile(out) as z:
-        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    doc = _epub_doc(project, tmp_path / "out", "second.xhtml")
     para = next(p for p in _all(doc, "p") if "Keep" in _text(p))
     assert _text(para) == "Keep [Summary] as text, and Summary links; so does the end."
     assert [_text(a) for a in _all(para, "a")] == ["Summary", "the end"]
@@ -1092,9 +1087,7 @@ def test_example_items_written_with_at_period_are_numbered_across_chapters(tmp_p
             SECOND: "---\ntitle: Second Chapter\n---\n@. Three.\n@good. Four.\n\nSee (@good).\n",
         },
     )
-    out = build(project, BuildOptions(output=tmp_path / "out", formats=("epub",))).outputs[0].path
-    with zipfile.ZipFile(out) as z:
-        doc = etree.fromstring(z.read("EPUB/text/second.xhtml"))
+    doc = _epub_doc(project, tmp_path / "out", "second.xhtml")
     lists = [ol for ol in _all(doc, "ol") if "example" in (ol.get("class") or "")]
     assert [(ol.get("start"), len(ol)) for ol in lists] == [("3", 2)]
     assert any(_text(p) == "See (4)." for p in _all(doc, "p"))
