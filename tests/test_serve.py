@@ -530,3 +530,24 @@ def test_browser_keeps_the_paged_views_scroll_position_across_a_rebuild(paged: P
         timeout=PAGED_WAIT * 1000,
     )
     page.wait_for_function("window.scrollY === 3000")  # restored, not back at the top
+
+
+def test_a_browser_that_drops_its_connection_prints_no_traceback(
+    preview: Preview, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reload or a closed tab resets the connection mid-response; socketserver printed its
+    traceback (between lines of dashes) in the author's terminal."""
+    import socket
+    import struct
+
+    parts = urllib.parse.urlsplit(preview.server.url)
+    for path in ("/", "/__msl-book/events"):
+        sock = socket.create_connection((parts.hostname, parts.port))
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # a reset, not a goodbye
+    time.sleep(0.5)
+    # the server still answers, and said nothing
+    with urllib.request.urlopen(preview.url("/")) as response:
+        assert response.status == 200
+    assert "Traceback" not in capsys.readouterr().err

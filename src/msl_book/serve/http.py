@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import socket
+import sys
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -84,6 +85,13 @@ PAGES_SCRIPT = b"""// msl-book preview: the PDF's pages, reloaded at the same pl
 class HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     preview: PreviewServer
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that closes its connection mid-response (a reload, a closed tab) is not
+        a problem: socketserver would print its traceback in the author's terminal."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # a bug: its traceback, as before
 
 
 class HTTPServer6(HTTPServer):
