@@ -102,6 +102,28 @@ def wrap_match(owner: etree._Element, where: str, start: int, end: int, new: etr
     setattr(owner, where, text[:start])
 
 
+def unwrap(el: etree._Element) -> None:
+    """Replace ``el`` by its content."""
+    parent = el.getparent()
+    at = parent.index(el)
+    previous = parent[at - 1] if at else None
+    text = el.text or ""
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    children = list(el)
+    if children:
+        children[-1].tail = (children[-1].tail or "") + (el.tail or "")
+    elif previous is not None:
+        previous.tail = (previous.tail or "") + (el.tail or "")
+    else:
+        parent.text = (parent.text or "") + (el.tail or "")
+    parent.remove(el)
+    for i, child in enumerate(children):
+        parent.insert(at + i, child)
+
+
 def open_empty_elements(root: etree._Element) -> None:
     """Write ``<span></span>``, not ``<span/>``, for every empty non-void element."""
     for el in root.iter():

@@ -33,6 +33,7 @@ from ..model import slugify
 from ..paths import is_inside
 from ..schema import FrontMatter
 from ..yamlsource import YamlProblem, parse_yaml
+from .plain import REFERENCES_TITLES
 
 # {{#name args}}, or \{{#name args}}: mdBook's escape for showing a directive as text.
 _DIRECTIVE = re.compile(r"(\\?)\{\{\s*#([A-Za-z_][\w-]*)([^}]*)\}\}")
@@ -55,7 +56,7 @@ _HIDDEN_LINE = ("hidden line (# …) of included Rust", "hidden lines (# …) of
 BOOK_KEYS = {"title", "subtitle", "author", "date", "abstract", "keywords", "lang", "id", "role"}
 CHAPTER_KEYS = set(FrontMatter.model_fields)  # what a chapter's front matter may hold
 _REFERENCES_HEADING = re.compile(  # with pandoc's ::: {#refs} div under it, or nothing
-    r"^#{1,6}[ \t]+(References|Bibliography|Works [Cc]ited)[ \t]*(\{[^}\n]*\})?[ \t]*\n"
+    rf"^#{{1,6}}[ \t]+({REFERENCES_TITLES})[ \t]*(\{{[^}}\n]*\}})?[ \t]*\n"
     r"(\s*:::+[ \t]*\{#refs[^}\n]*\}[ \t]*\n\s*:::+[ \t]*)?\s*\Z",
     re.MULTILINE,
 )

@@ -25,7 +25,8 @@ DOCUMENT_KEYS = {"author", "bibliography", "csl", "date", "lang", "subtitle"}
 # the document's keys that book.yaml takes over from the first file (title too)
 LIFTED = DOCUMENT_KEYS | {"title"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-REFERENCES_TITLE = re.compile(r"(References|Bibliography|Works [Cc]ited)\b")
+REFERENCES_TITLES = r"References|Bibliography|Works [Cc]ited"  # what a list of references is called
+REFERENCES_TITLE = re.compile(rf"({REFERENCES_TITLES})\b")
 
 
 def header(text: str) -> dict | None:

@@ -30,7 +30,7 @@ from ..citations.inlines import append_blocks, append_inlines
 from ..document import ANSWERS_ID, BibEntry, BookModel, Fragment, Kind, Note, References, Section, Target
 from ..errors import Report, did_you_mean
 from ..roles import Role
-from ..xhtml import element, has_class, local, q
+from ..xhtml import element, has_class, local, q, unwrap
 
 BACK = "\u2191"  # ↑, in the book's fonts
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -304,7 +304,7 @@ def _apply(
             continue  # the style lists it nowhere (APA's personal communications)
         ident = _unique(model, f"{prefix}-{_UNSAFE_ID.sub('-', entry.key).strip('-') or 'entry'}")
         for inline in [s for s in content.iter(q("span")) if has_class(s, "csl-right-inline")]:
-            _unwrap(inline)  # the text after the hanging number needs no element of its own
+            unwrap(inline)  # the text after the hanging number needs no element of its own
         margin = next((s for s in content.iter(q("span")) if has_class(s, "csl-left-margin")), None)
         label = "".join(margin.itertext()).strip() if margin is not None else ""
         if margin is not None:  # "1. ": the space stays inside the number, which hangs (base.css)
@@ -317,28 +317,6 @@ def _apply(
     )
     for number, (use, rendered) in enumerate(zip(uses, result.citations, strict=True), start=1):
         _write_citation(model, use, rendered, entries, number)
-
-
-def _unwrap(el: etree._Element) -> None:
-    """Replace ``el`` by its content."""
-    parent = el.getparent()
-    at = parent.index(el)
-    previous = parent[at - 1] if at else None
-    text = el.text or ""
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    children = list(el)
-    if children:
-        children[-1].tail = (children[-1].tail or "") + (el.tail or "")
-    elif previous is not None:
-        previous.tail = (previous.tail or "") + (el.tail or "")
-    else:
-        parent.text = (parent.text or "") + (el.tail or "")
-    parent.remove(el)
-    for i, child in enumerate(children):
-        parent.insert(at + i, child)
 
 
 def _outside_link(href: str) -> dict[str, str] | None:

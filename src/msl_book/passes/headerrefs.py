@@ -6,17 +6,13 @@ aside); the others stay the text they were."""
 
 from __future__ import annotations
 
-from lxml import etree
+from markdown_it.common.utils import normalizeReference as label
 
 from ..document import BookModel
 from ..errors import Report
 from ..markdown.headerrefs import CLASS
-from ..xhtml import element, has_class, q
+from ..xhtml import element, has_class, q, unwrap
 from .ids import heading_text
-
-
-def label(text: str) -> str:
-    return " ".join(text.split()).casefold()
 
 
 def run(model: BookModel, report: Report) -> None:
@@ -31,19 +27,8 @@ def run(model: BookModel, report: Report) -> None:
             for span in [s for s in fragment.root.iter(q("span")) if has_class(s, CLASS)]:
                 ident = headings.get(label(span.get("data-label", "")))
                 if ident is None:
-                    _unwrap(span)
+                    unwrap(span)
                 else:
                     link = element("a", {"class": "xref", "href": f"#{ident}"})
                     link.text, link.tail = span.get("data-text", ""), span.tail
                     span.getparent().replace(span, link)
-
-
-def _unwrap(span: etree._Element) -> None:
-    """The span's text in its place."""
-    parent, text = span.getparent(), (span.text or "") + (span.tail or "")
-    previous = span.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(span)
