@@ -400,7 +400,7 @@ def test_command_prints_the_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         url = line.split(" at ", 1)[1].split(" ", 1)[0]
         assert fetch(url + "text/first.xhtml").status == 200
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=WAIT) == 0
+        assert proc.wait(timeout=PAGED_WAIT) == 0  # as for the Ctrl+C test below: a loaded machine
         assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
     finally:
         if proc.poll() is None:
