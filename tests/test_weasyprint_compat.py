@@ -459,6 +459,8 @@ def _subset_declarations(without: set[str]) -> set[str]:
     """The C declarations cffi parses to write a PDF, counting no glyph array parsed before."""
     from weasyprint.text.ffi import ffi
 
+    if weasyprint.pdf.fonts.harfbuzz_subset is None:
+        pytest.skip("HarfBuzz-Subset (Debian libharfbuzz-subset0) is not installed; .ci/run installs it")
     for key in [k for k in ffi._parsed_types if isinstance(k, str) and k.startswith("hb_codepoint_t")]:
         del ffi._parsed_types[key]  # as in a process that has subset no font yet
     before = set(ffi._parsed_types)
@@ -482,6 +484,55 @@ def test_fonts_subset_with_the_fix_are_the_same_bytes():
         fixed = HTML(string=SUBSET_TEXT).write_pdf()
     with patched(without={"subset-arrays"}):
         assert HTML(string=SUBSET_TEXT).write_pdf() == fixed
+
+
+# -- dropped-tables: fontTools decodes GSUB and GPOS in full, then drops them -----------------
+
+# DejaVu has a kern table besides GPOS; Charis SIL and Inter (the theme's) have large GSUB/GPOS
+DROPPED_TEXT = f"""<style>
+@font-face {{ font-family: Charis; src: url({(ROOT / "styles/fonts/CharisSIL-Regular.ttf").as_uri()}) }}
+@font-face {{ font-family: Inter; src: url({(ROOT / "styles/fonts/Inter-Regular.otf").as_uri()}) }}
+</style>
+<p style="font: 10px 'DejaVu Sans'">Kerned: AVATAR Type</p>
+<p style="font: 10px Charis">Office fiancée, 1st 2nd “quoted”</p>
+<p style="font: 10px Inter">Inter’s figures 0123456789 fi fl</p>"""
+
+
+def _subset_by_fonttools(without: set[str], monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], bytes]:
+    """The tables fontTools decoded while WeasyPrint subset the fonts, and the PDF."""
+    from fontTools.ttLib import ttFont
+
+    monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+    decoded: set[str] = set()
+    read = ttFont.TTFont._readTable
+
+    def spy(self: TTFont, tag: str) -> object:
+        decoded.add(tag)
+        return read(self, tag)
+
+    monkeypatch.setattr(ttFont.TTFont, "_readTable", spy)
+    with patched(without=without):
+        data = HTML(string=DROPPED_TEXT).write_pdf()
+    return decoded, data
+
+
+def test_subsetting_a_font_decodes_none_of_the_tables_it_drops(monkeypatch: pytest.MonkeyPatch):
+    decoded, _ = _subset_by_fonttools(set(), monkeypatch)
+    assert "glyf" in decoded and not decoded & {"GSUB", "GPOS", "kern"}, decoded
+
+
+@upstream_bug
+def test_fonttools_decodes_gsub_and_gpos_before_dropping_them(monkeypatch: pytest.MonkeyPatch):
+    decoded, _ = _subset_by_fonttools(without={"dropped-tables"}, monkeypatch=monkeypatch)
+    assert {"GSUB", "GPOS"} <= decoded, decoded
+
+
+def test_fonts_subset_without_their_dropped_tables_are_the_same_bytes(monkeypatch: pytest.MonkeyPatch):
+    _, fixed = _subset_by_fonttools(set(), monkeypatch)
+    _, unfixed = _subset_by_fonttools(without={"dropped-tables"}, monkeypatch=monkeypatch)
+    with pikepdf.open(io.BytesIO(fixed)) as pdf:
+        assert len(pdf.pages[0].Resources.Font) == 3  # every font was subset and embedded
+    assert fixed == unfixed
 
 
 REPRODUCERS = {
@@ -524,6 +575,10 @@ REPRODUCERS = {
     "subset-arrays": (
         test_subsetting_fonts_declares_one_array_type,
         test_weasyprint_declares_an_array_type_for_each_glyph_count,
+    ),
+    "dropped-tables": (
+        test_subsetting_a_font_decodes_none_of_the_tables_it_drops,
+        test_fonttools_decodes_gsub_and_gpos_before_dropping_them,
     ),
 }
 

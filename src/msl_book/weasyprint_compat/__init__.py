@@ -27,6 +27,7 @@ from importlib import metadata
 from ..errors import Failure
 from . import (
     carried_footnotes,
+    dropped_tables,
     first_word,
     font_subsets,
     footnote_area,
@@ -52,6 +53,7 @@ FIXES: tuple[Patch, ...] = (
     table_headers.PATCH,
     spaced_text.PATCH,
     subset_arrays.PATCH,
+    dropped_tables.PATCH,
 )
 
 # The patches change WeasyPrint for the whole process: one layout or write at a time (the
