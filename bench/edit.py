@@ -7,7 +7,9 @@ Issue 17's figures, measured in one run on the benchmark book (bench/generate.py
   cold       msl-book build of a fresh copy (no cache): PDF + EPUB
   edit       the same project and output after a one-paragraph edit mid-book that keeps the
              chapter's page count (a few words changed)
-  edit+page  after an edit that adds about a page mid-book (every later folio moves)
+  edit+page  after an edit that adds pages mid-book (every later folio moves): 900 words, two
+             pages of prose, so that the chapter grows whatever its last page held; the
+             PDF's page count is checked to have grown
   watch      the same one-paragraph edit, rebuilt in a live process (what build --watch and
              serve's paged view do: imports and fingerprints already made); the median of
              three such edits
@@ -65,7 +67,7 @@ for swap in ((4, 8), (3, 7), (5, 9)):  # this machine varies by a second: the me
     build(project, BuildOptions(output=out), lambda m: "unchanged" in m and print(m, file=sys.stderr))
     times.append(time.perf_counter() - start)
 print(sorted(times)[1], flush=True)
-edit_paragraph(Path(sys.argv[4]), extra_words=450, swap=(6, 10))
+edit_paragraph(Path(sys.argv[4]), extra_words=int(sys.argv[5]), swap=(6, 10))
 start = time.perf_counter()
 build(project, BuildOptions(output=out), lambda m: "unchanged" in m and print(m, file=sys.stderr))
 print(time.perf_counter() - start, flush=True)
@@ -74,11 +76,32 @@ print(time.perf_counter() - start, flush=True)
 
 def live_edits(project: Path, out: Path, cache: Path, chapter: Path) -> tuple[float, float]:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    command = [sys.executable, "-c", LIVE, str(project), str(out), str(BENCH), str(chapter)]
+    command = [sys.executable, "-c", LIVE, str(project), str(out), str(BENCH), str(chapter), str(PAGE_WORDS)]
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     print(proc.stderr, end="")  # how many parts each live rebuild took from the store
     edit, page = (float(line) for line in proc.stdout.split())
     return edit, page
+
+
+# words added by the page-adding edit: two pages of prose (about 450 words a page), as 450
+# alone can fill the slack of the chapter's last page and add none
+PAGE_WORDS = 900
+
+
+def pdf_pages(out: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(next(out.glob("*.pdf"))) as pdf:
+        return len(pdf.pages)
+
+
+def grew(before: int, out: Path, step: str) -> int:
+    """The PDF's page count after ``step``, which must have added pages."""
+    after = pdf_pages(out)
+    if after <= before:
+        raise SystemExit(f"{step}: the PDF still has {after} pages ({before} before): no page was added")
+    print(f"{step}: {before} -> {after} pages")
+    return after
 
 
 def timed_build(project: Path, out: Path, cache: Path) -> float:
@@ -178,9 +201,12 @@ def main() -> None:
     chapter = middle_chapter(project)
     edit_paragraph(chapter)
     results["edit"] = timed_build(project, out, cache)
-    edit_paragraph(chapter, extra_words=450)
+    pages = pdf_pages(out)
+    edit_paragraph(chapter, extra_words=PAGE_WORDS)
     results["edit+page"] = timed_build(project, out, cache)
+    pages = grew(pages, out, "edit+page")
     results["watch"], results["watch+page"] = live_edits(project, out, cache, chapter)
+    grew(pages, out, "watch+page")
     typ_dir = project / "typst"
     typ_dir.mkdir(exist_ok=True)
     source = typst_source(project, typ_dir)

@@ -55,13 +55,14 @@ def _isolate(root: etree._Element, pattern: re.Pattern[str], other: str, directi
         lang = el.get("lang")
         if lang and not el.get("dir") and (d := language_direction(lang)) != direction:
             el.set("dir", d)  # a phrase in a language written the other way: [..]{lang=en}
-        if not _skipped(el) and el.text and pattern.search(el.text):
+        # the search first: it is the cheap test, and text of the other direction is rare
+        if el.text and pattern.search(el.text) and not _skipped(el):
             lead, runs = _runs(el.text, pattern, other)
             el.text = lead
             for i, span in enumerate(runs):
                 el.insert(i, span)
         parent = el.getparent()
-        if parent is not None and el.tail and not _skipped(parent) and pattern.search(el.tail):
+        if parent is not None and el.tail and pattern.search(el.tail) and not _skipped(parent):
             lead, runs = _runs(el.tail, pattern, other)
             el.tail = lead
             at = parent.index(el)
