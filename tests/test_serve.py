@@ -184,6 +184,47 @@ def test_the_paged_view_shows_why_the_pdf_did_not_build(paged: Preview) -> None:
     assert "Traceback" not in view
 
 
+def test_the_paged_view_builds_every_pdf_in_one_live_process(paged: Preview) -> None:
+    """As build --watch: the process that built the first PDF builds the next, keeping what
+    it loaded (its imports, the parsed stylesheets); when it is gone, the next save starts
+    another."""
+    eventually(lambda: paged.server.pages.current.pdf is not None, "the first PDF", PAGED_WAIT)
+    builder = paged.server.pages._process
+    assert builder is not None and builder.poll() is None  # waiting for the next build
+    seen = paged.server.pages.current.build_id
+    paged.chapter.write_text(paged.chapter.read_text("utf-8").replace("First Chapter", "Renamed Chapter"))
+    eventually(lambda: paged.server.pages.current.build_id != seen, "the PDF after the save", PAGED_WAIT)
+    assert paged.server.pages._process is builder and builder.poll() is None
+    assert "Renamed Chapter" in _first_chapter_text(paged)
+
+    os.killpg(builder.pid, signal.SIGKILL)  # between builds: the next save starts another
+    builder.wait()
+    paged.chapter.write_text(paged.chapter.read_text("utf-8").replace("Renamed Chapter", "Third Name"))
+    eventually(lambda: "Third Name" in _first_chapter_text(paged), "the PDF from a new builder", PAGED_WAIT)
+    assert paged.server.pages._process is not builder
+
+
+def _first_chapter_text(paged: Preview) -> str:
+    from pypdf import PdfReader
+
+    pdf = paged.server.pages.current.pdf
+    return "" if pdf is None else "".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_a_pdf_builder_that_dies_while_it_builds_is_said_to_have_died(tmp_path: Path) -> None:
+    from msl_book.serve.pages import PagedView
+
+    view = PagedView(make_book(tmp_path), lambda: None, lambda _line: None)
+    # a real process that reads the request and is then killed, as by the out-of-memory killer
+    dying = "import os, signal, sys; sys.stdin.readline(); os.kill(os.getpid(), signal.SIGKILL)"
+    view._process = subprocess.Popen(
+        [sys.executable, "-c", dying], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    built = view._build()
+    assert built.problems == ("msl-book: the PDF builder was killed by SIGKILL; the next save tries again",)
+    assert built.pdf is None and built.trace is None
+
+
 # -- over HTTP ---------------------------------------------------------------------------------
 
 

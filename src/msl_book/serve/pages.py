@@ -1,8 +1,9 @@
 """The preview's paged view: the PDF's pages as images, rebuilt after each save.
 
-After each build of the preview, the PDF is built again in the background by
-``msl-book build --format pdf`` in a process of its own (a layout forks workers, which a
-process with the server's threads should not do), into the user's cache directory
+After each build of the preview, the PDF is built again in the background, as
+``msl-book build --format pdf`` would build it, by a process of its own that stays for the
+next build (``builder``: a layout forks workers, which a process with the server's threads
+should not do; a live process keeps what a fresh one would make again), into the user's cache directory
 (nothing is written into the project), reusing the parts an edit did not change
 (renderers/pdf/parts/store.py). Saves that come while it builds are taken together by the
 next build. Pages are drawn on request by PDFium (pypdfium2) and kept for
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import signal
@@ -96,22 +98,41 @@ class PagedView:
 
     def _build(self) -> PdfBuild:
         out = cache_dir(self.project)
-        command = [sys.executable, "-m", "msl_book", "build", str(self.project), "--format", "pdf"]
-        command += ["--output", str(out / "build")]
-        env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
         with self._spawn:
             if self._stopping.is_set():
                 return self.current
-            self._process = subprocess.Popen(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-                start_new_session=True,
-            )
-        stdout, stderr = self._process.communicate()
-        if self._process.returncode != 0:
+            process = self._process
+            if process is None or process.poll() is not None:
+                command = [sys.executable, "-m", "msl_book.serve.builder", str(self.project)]
+                command.append(str(out / "build"))
+                env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+                process = self._process = subprocess.Popen(
+                    command,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                    env=env,
+                    start_new_session=True,
+                )
+        try:
+            process.stdin.write("build\n")
+            process.stdin.flush()
+            answer = process.stdout.readline()
+        except OSError:  # it died before it read the request (BrokenPipeError)
+            answer = ""
+        if not answer:
+            process.wait()
+            if self._stopping.is_set():
+                return self.current
+            why = f"the PDF builder stopped with exit status {process.returncode}"
+            if process.returncode is not None and process.returncode < 0:
+                why = f"the PDF builder was killed by {signal.Signals(-process.returncode).name}"
+            problem = f"msl-book: {why}; the next save tries again"
+            return PdfBuild(_id(why + str(process.pid)), problems=(problem,))
+        result = json.loads(answer)
+        stdout, stderr = result["stdout"], result["stderr"]
+        if result["status"] != 0:
             problems = tuple(line for line in stderr.splitlines() if line.strip())
             if any(line.startswith("Traceback") for line in problems):
                 return PdfBuild(_id(stderr), trace=stderr)
