@@ -190,8 +190,13 @@ def test_an_edit_in_a_part_that_does_not_wait_lays_it_out_once(
     monkeypatch.setattr(parts, "KEEP_PAGES", 0)  # no part waits
     out = book / "dist"
     _, _, said = _build(book, out, force=False, epub=False)
-    # each chapter measured, then laid out; the front matter laid out once, with the numbers
-    assert "0 of 5 parts unchanged, 9 layouts made" in said
+    # each chapter measured, then laid out, unless the chapters before it were measured when it
+    # asked for its numbers (which depends on the two workers' timing: Plan.known); the first
+    # always is; the front matter laid out once, with the numbers
+    made = [
+        int(m[1]) for line in said if (m := re.fullmatch(r"0 of 5 parts unchanged, (\d+) layouts made", line))
+    ]
+    assert len(made) == 1 and 5 <= made[0] <= 8, said
     path = _chapters(book)[2]
     head, blocks = _body(path)
     at = _prose(blocks)[1]

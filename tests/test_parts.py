@@ -197,6 +197,40 @@ def test_a_long_generated_book_in_parts_with_bad_guesses_is_the_one_piece_book(
     assert _texts(joined.outputs[0].path) == _texts(generated_book.pdf)
 
 
+def test_a_part_that_does_not_wait_is_numbered_when_it_is_laid_out_if_it_can_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No part is kept (waits with its pages for the numbers), one is laid out at a time, and
+    no page shows the page of anything later (the generated book without its review
+    questions, whose answers are at the back): each part asks for its numbers once laid out,
+    the parts before it are measured, so it takes them then and is laid out once, not twice.
+    The PDF is the one the kept parts make."""
+    import re
+    import subprocess
+    import sys
+
+    from msl_book.renderers.pdf.parts import workers
+
+    project = tmp_path / "book"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "generate.py"), str(project), "--pages", "40"], check=True
+    )
+    for chapter in (project / "chapters").glob("*.md"):
+        text = chapter.read_text("utf-8")
+        chapter.write_text(re.sub(r"\nquestions:\n.*?\n---\n", "\n---\n", text, count=1, flags=re.S), "utf-8")
+    assert "questions:" not in "".join(p.read_text("utf-8") for p in (project / "chapters").glob("*.md"))
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "10000")
+    monkeypatch.setattr(workers, "MAX_WORKERS", 1)
+    monkeypatch.setattr(parts, "KEEP_PAGES", 0)
+    said: list[str] = []
+    asked = build(project, BuildOptions(output=tmp_path / "asked", formats=("pdf",)), said.append)
+    assert "Laying out 5 parts" in said
+    assert "0 of 5 parts unchanged, 5 layouts made" in said  # the front matter last, once too
+    monkeypatch.setattr(parts, "KEEP_PAGES", 100_000)
+    kept = build(project, BuildOptions(output=tmp_path / "kept", formats=("pdf",)), said.append)
+    assert asked.outputs[0].path.read_bytes() == kept.outputs[0].path.read_bytes()
+
+
 WARM_SCRIPT = """
 import json, os, sys
 from pathlib import Path

@@ -210,3 +210,27 @@ def test_a_part_is_numbered_only_by_the_anchors_whose_numbers_it_shows():
     plan.measured(3, 10, {"p3": 2})
     assert 1 in plan.stale()
     assert plan.guesses(1) == Numbers(1, {"p3": 23})
+
+
+def test_a_parts_numbers_are_known_once_the_parts_they_come_from_are_measured():
+    book = [
+        Synthetic(["contents"], links=["c", "back"], front=True),
+        Synthetic(["a"]),
+        Synthetic(["b"], links=["a"]),  # shows a page of the part before it
+        Synthetic(["c"], links=["back"]),  # shows a page of a later part
+        Synthetic(["back"]),
+    ]
+    plan = plan_of(book, keep_pages=0)
+    assert plan.known(1)  # the first part of the body: its folios start at 1
+    assert not plan.known(2)  # part 1 is not measured: its first folio is not known
+    plan.measured(1, 7, {"a": 3})
+    assert plan.known(2)  # the front matter's count does not move the body's folios
+    plan.measured(2, 5, {"b": 0})
+    assert not plan.known(3)  # "back" is not measured yet
+    plan.shown(3, frozenset())  # its layout showed no page of another part after all
+    assert plan.known(3)
+    plan.shown(3, frozenset({"back"}))
+    plan.measured(4, 2, {"back": 1})
+    assert not plan.known(3)  # part 3, before "back", is not measured: "back"'s folio is not known
+    plan.measured(3, 4, {"c": 0})
+    assert plan.known(3) and plan.numbers()[3] == Numbers(13, {"back": 18})

@@ -14,7 +14,8 @@ patch made by ``part_patch(state)`` is installed:
 
 With ``PartState.exchange``, a third hook runs once the pages are made (before their margin
 boxes, which show the folios): it reports the part's page count and where its anchors are,
-and waits for the real first folio and the real numbers of the other parts' anchors. It then
+and waits for the real first folio and the real numbers of the other parts' anchors (or
+hears that they are not known yet: the pages stay as they are). It then
 moves the page counter of every page state by the difference and hands each changed number
 to WeasyPrint's own bookkeeping (``cache_target_page_counters``), which marks the pages whose
 references show it; only those pages are made again.
@@ -34,8 +35,9 @@ from .patch import Patch
 
 MAX_PASSES = 8  # WeasyPrint's layout_document stops repaginating after 8 passes too
 
-# (page count, anchor -> page index) -> (first folio, anchor -> page counter value)
-Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int]]]
+# (page count, anchor -> page index) -> (first folio, anchor -> page counter value), or None:
+# the numbers are not known yet, and the part keeps those it was laid out with
+Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int]] | None]
 
 
 @dataclass
@@ -51,6 +53,7 @@ class PartState:
     # its first folio is even, so a new folio of the other parity cannot be taken in place.
     sides_follow_folios: bool = False
     wrong_side: bool = False
+    declined: bool = False  # the exchange gave no numbers: the part is measured only
     # the anchors of ``known`` and ``unknown`` a target-counter() of the part asked for: the
     # only ones whose numbers its pages show (a link alone is joined by name: renderers/pdf/merge)
     looked_up: set[str] = field(default_factory=set)
@@ -108,7 +111,11 @@ def part_patch(state: PartState) -> Patch:
                     if anchor and anchor not in anchors:
                         anchors[anchor] = index
             count = len(made) - (1 if made and made[-1].page_type.name == state.end_page else 0)
-            first_number, values = state.exchange(count, anchors)
+            answer = state.exchange(count, anchors)
+            if answer is None:
+                state.declined = True
+                return iter(made)
+            first_number, values = answer
             if (
                 state.sides_follow_folios
                 and state.first_number is not None

@@ -9,7 +9,10 @@ are in its numbers: a glossary that moves does not make every chapter that links
 So every part is first laid out with the best guesses there are (``guesses``: the counts of
 the parts measured so far, estimates for the others), then given its real numbers
 (``numbers``, recorded by ``give``). A part that is *kept* takes them in the same process and makes again only
-the pages whose references change; the others are laid out again with them. Parts are kept
+the pages whose references change. The others ask for them once laid out, and take them
+in the same way if they are ``known`` by then (the parts before them are measured, and no
+page shows the page of a part not measured yet: a book without forward page references,
+laid out in order); otherwise they are laid out again with them. Parts are kept
 up to ``keep_pages`` estimated pages (counting each process as a few pages more), as a kept
 part holds its pages in memory meanwhile.
 The front matter is the exception (``deferred``): nothing waits for its page count, so it
@@ -70,6 +73,7 @@ class Plan:
         """Parts are kept while their estimated pages, plus ``overhead`` pages' worth for
         each part's process, add up to no more than ``keep_pages``."""
         self.parts = parts
+        self._owners: dict[str, int] | None = None  # anchor -> the part that holds it
         kept = 0
         for part in parts:
             cost = part.estimate + overhead
@@ -92,6 +96,24 @@ class Plan:
     def measured_all(self) -> bool:
         """Every part has a page count (laid out in this build, or guessed from the last)."""
         return all(part.count for part in self.parts)
+
+    def known(self, index: int) -> bool:
+        """Part ``index``'s numbers can be told now: every part of the body before it is
+        measured (its first folio), and so is every part holding an anchor whose number its
+        pages show, with the parts before that one. (A count can still change when a part
+        takes its numbers; ``stale`` then finds the parts numbered with the old one.)"""
+        owners = self._owners
+        if owners is None:
+            owners = self._owners = {name: i for i, part in enumerate(self.parts) for name in part.ids}
+
+        def measured_through(end: int) -> bool:
+            return all(part.front or part.count for part in self.parts[:end])
+
+        for name in self.parts[index].numbered:
+            owner = owners.get(name)
+            if owner is not None and not (self.parts[owner].count and measured_through(owner)):
+                return False
+        return measured_through(index)
 
     def measured(self, index: int, count: int, anchors: dict[str, int]) -> None:
         """Part ``index`` was laid out: its page count and where its anchors are."""

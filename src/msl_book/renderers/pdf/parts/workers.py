@@ -2,8 +2,9 @@
 
 Each part is laid out and written in a forked process, at most ``MAX_WORKERS`` busy at a
 time. A kept part's process waits, its pages made, for the numbers the plan gives once every
-part is measured; the others report their page count and anchors and exit, and are laid out
-again with their numbers. The front matter is laid out once, after the others are measured
+part is measured; the others report their page count and anchors and take their numbers
+at once when the plan knows them already (``Plan.known``), or exit, to be laid out again
+with them. The front matter is laid out once, after the others are measured
 (``Plan.deferred``). A worker that dies (a signal such as the out-of-memory killer's
 SIGKILL, running out of memory, a full disk) fails the build with a message that says which
 chapters it was laying out and why; an exception in a worker is a bug and keeps its
@@ -56,6 +57,7 @@ class _Child:
     process: multiprocessing.Process
     conn: Connection
     busy: bool = True  # laying out or writing, as opposed to waiting for numbers
+    asking: bool = False  # not kept: asks for its numbers once laid out, and takes them if known
     done: bool = False  # it said it is finishing: its end of the pipe closing is no surprise
 
 
@@ -105,7 +107,10 @@ class Runner:
                     sure = not keep and self.plan.measured_all()
                     if sure:
                         self.plan.give(index, guesses)
-                    self._start(index, guesses, keep=keep, final=sure)
+                    # the others ask for their numbers once laid out: the parts before them
+                    # are measured by then, most often, and a part whose pages show no page
+                    # of a part laid out later is then numbered at once, not laid out again
+                    self._start(index, guesses, keep=keep, final=sure, ask=not keep and not sure)
                     if sure:
                         self.early.add(index)
             else:
@@ -156,7 +161,7 @@ class Runner:
     def _busy(self) -> int:
         return sum(c.busy for c in self.children)
 
-    def _start(self, index: int, numbers: Numbers, keep: bool, final: bool) -> None:
+    def _start(self, index: int, numbers: Numbers, keep: bool, final: bool, ask: bool = False) -> None:
         known, unknown = (numbers.values, {}) if final else ({}, numbers.values)
         self.files[index].unlink(missing_ok=True)  # it may be a link to the store's copy: never written into
         state = PartState(numbers.first, known, unknown, end_page=PART_END)
@@ -169,7 +174,7 @@ class Runner:
             state,
             self.files[index],
             self.settings,
-            keep,
+            keep or ask,
             final,
         )
         process = self.context.Process(target=work, args=args, daemon=True)
@@ -178,7 +183,7 @@ class Runner:
         self.from_store.discard(index)
         self.early.discard(index)  # phase 1 adds it back; later, the guesses were not the numbers
         theirs.close()
-        self.children.append(_Child(index, process, mine))
+        self.children.append(_Child(index, process, mine, asking=ask))
 
     def _receive(self) -> None:
         """Take the next messages; a part waiting for its numbers is watched too, as the
@@ -207,12 +212,18 @@ class Runner:
             if kind == "oserror":
                 _, number, text, filename = message
                 raise OSError(number, text, filename)
-            if kind == "measured":  # a kept part, waiting for its numbers
+            if kind == "measured":  # a kept part, waiting for its numbers, or one asking for them
                 _, count, anchors, shown = message
                 self.plan.shown(child.index, frozenset(shown))
                 self.plan.measured(child.index, count, anchors)
                 self._measure(child.index, count, anchors, shown)
-                child.busy = False
+                if not child.asking:
+                    child.busy = False
+                elif self.plan.known(child.index):
+                    given = self.plan.give(child.index, self.plan.numbers()[child.index])
+                    child.conn.send(("numbers", given.first, given.values))
+                else:
+                    child.conn.send(("not-known",))
             elif kind == "laid-out":
                 _, pages, anchors, diagnostics, final, files, shown = message
                 self.plan.shown(child.index, frozenset(shown))
@@ -303,7 +314,7 @@ def work(
             def exchange(count: int, anchors: dict[str, int]) -> tuple[int | None, dict[str, int]]:
                 conn.send(("measured", count, anchors, sorted(state.looked_up)))
                 message = conn.recv()
-                return message[1], message[2]
+                return None if message[0] == "not-known" else (message[1], message[2])
 
             state.exchange = exchange
         report = Report()
@@ -327,7 +338,8 @@ def work(
             del layout.document.pages[-1]  # the page of the part's end marker, after any blank verso
         # numbered from the first folio the part has now (a kept part took its real one)
         layout.pages = page_infos(layout.document, state.first_number, settings.cover_label)
-        final = final or (keep and state.exchanged and not state.wrong_side)  # with the real numbers
+        # with the real numbers
+        final = final or (keep and state.exchanged and not state.wrong_side and not state.declined)
         laid_out = (
             layout.pages,
             anchor_pages(layout),
