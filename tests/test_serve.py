@@ -225,6 +225,28 @@ def test_a_pdf_builder_that_dies_while_it_builds_is_said_to_have_died(tmp_path: 
     assert built.pdf is None and built.trace is None
 
 
+def test_a_pdf_builder_that_fails_before_it_answers_shows_its_traceback(tmp_path: Path) -> None:
+    """What it wrote to its standard error (a broken installation, say) is the view's."""
+    import tempfile
+
+    from msl_book.serve.pages import PagedView
+
+    view = PagedView(make_book(tmp_path), lambda: None, lambda _line: None)
+    failing = "import sys; sys.stdin.readline(); raise ImportError('no module named weasyprint')"
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        view._errors = errors
+        view._process = subprocess.Popen(
+            [sys.executable, "-c", failing],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        built = view._build()
+    assert built.trace is not None and built.trace.startswith("Traceback (most recent call last)")
+    assert "ImportError: no module named weasyprint" in built.trace and built.pdf is None
+
+
 # -- over HTTP ---------------------------------------------------------------------------------
 
 

@@ -27,9 +27,9 @@ def serve_builds(project: Path, output: Path) -> None:
     from ..cli import _build_once
 
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
-    quiet = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(quiet, 1)  # nothing else written to standard output can mix with the answers
-    os.dup2(quiet, 2)
+    # nothing else written to standard output can mix with the answers; standard error (a
+    # file the server reads if this process dies) keeps what no answer says
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     options = BuildOptions(formats=("pdf",), output=output)
     for _request in sys.stdin:
         out, err = io.StringIO(), io.StringIO()

@@ -21,8 +21,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import traceback
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -64,6 +66,7 @@ class PagedView:
     _render: threading.Lock = field(default_factory=threading.Lock)  # PDFium is not thread-safe
     _spawn: threading.Lock = field(default_factory=threading.Lock)
     _process: subprocess.Popen | None = None
+    _errors: typing.IO[str] | None = None  # the builder's standard error
 
     def request(self) -> None:
         """Build the PDF again (soon, or after the build that is running)."""
@@ -106,11 +109,15 @@ class PagedView:
                 command = [sys.executable, "-m", "msl_book.serve.builder", str(self.project)]
                 command.append(str(out / "build"))
                 env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+                if self._errors is not None:
+                    self._errors.close()  # the builder before, gone
+                # as long as the builder lives: read if it dies
+                self._errors = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")  # noqa: SIM115
                 process = self._process = subprocess.Popen(
                     command,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
+                    stderr=self._errors,
                     text=True,
                     env=env,
                     start_new_session=True,
@@ -125,6 +132,9 @@ class PagedView:
             process.wait()
             if self._stopping.is_set():
                 return self.current
+            said = self._said()
+            if "Traceback" in said:  # it could not start: a bug, or a broken installation
+                return PdfBuild(_id(said), trace=said)
             why = f"the PDF builder stopped with exit status {process.returncode}"
             if process.returncode is not None and process.returncode < 0:
                 why = f"the PDF builder was killed by {signal.Signals(-process.returncode).name}"
@@ -135,6 +145,7 @@ class PagedView:
         if result["status"] != 0:
             problems = tuple(line for line in stderr.splitlines() if line.strip())
             if any(line.startswith("Traceback") for line in problems):
+                process.wait()  # a bug ends the builder: the next build starts another
                 return PdfBuild(_id(stderr), trace=stderr)
             return PdfBuild(_id(stderr), problems=problems)
         # "PATH  (75.7 KB, 11 pages)": the first PDF (a translated book's own language)
@@ -149,6 +160,13 @@ class PagedView:
         with self._render:
             sizes, labels = _pages(pdf)
         return PdfBuild(build_id, pdf, sizes, labels)
+
+    def _said(self) -> str:
+        """What the builder wrote to its standard error (nothing its answers carry)."""
+        if self._errors is None:
+            return ""
+        self._errors.seek(0)
+        return self._errors.read()[-20_000:]
 
     def png(self, build_id: str, number: int) -> bytes | None:
         """Page ``number`` (1-based) of the build ``build_id`` as PNG, None if there is none."""

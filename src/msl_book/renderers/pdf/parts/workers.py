@@ -219,11 +219,16 @@ class Runner:
                 self._measure(child.index, count, anchors, shown)
                 if not child.asking:
                     child.busy = False
-                elif self.plan.known(child.index):
+                    continue
+                reply: tuple = ("not-known",)
+                if self.plan.known(child.index):
                     given = self.plan.give(child.index, self.plan.numbers()[child.index])
-                    child.conn.send(("numbers", given.first, given.values))
-                else:
-                    child.conn.send(("not-known",))
+                    reply = ("numbers", given.first, given.values)
+                try:
+                    child.conn.send(reply)
+                except OSError:  # it died while it waited (BrokenPipeError)
+                    child.process.join()
+                    raise Failure(self._died(child)) from None
             elif kind == "laid-out":
                 _, pages, anchors, diagnostics, final, files, shown = message
                 self.plan.shown(child.index, frozenset(shown))
