@@ -234,3 +234,5 @@ def test_a_parts_numbers_are_known_once_the_parts_they_come_from_are_measured():
     assert not plan.known(3)  # part 3, before "back", is not measured: "back"'s folio is not known
     plan.measured(3, 4, {"c": 0})
     assert plan.known(3) and plan.numbers()[3] == Numbers(13, {"back": 18})
+    plan.measured(4, 2, {})  # "back" lands on no page (hidden in print): it has no number
+    assert not plan.known(3)
