@@ -42,7 +42,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from generate import generate  # noqa: E402
-from run import MSL_BOOK, pandoc_markdown  # noqa: E402
+from run import MSL_BOOK, pandoc_markdown, pdf_pages  # noqa: E402
 
 # issue 17: a one-paragraph edit <= 1.5 s at 300 pages and <= 3 s at 1,000; a page added
 # <= 4 s at 300 pages (no target at 1,000)
@@ -88,16 +88,9 @@ def live_edits(project: Path, out: Path, cache: Path, chapter: Path) -> tuple[fl
 PAGE_WORDS = 900
 
 
-def pdf_pages(out: Path) -> int:
-    import pikepdf
-
-    with pikepdf.open(next(out.glob("*.pdf"))) as pdf:
-        return len(pdf.pages)
-
-
 def grew(before: int, out: Path, step: str) -> int:
     """The PDF's page count after ``step``, which must have added pages."""
-    after = pdf_pages(out)
+    after = pdf_pages(next(out.glob("*.pdf")))
     if after <= before:
         raise SystemExit(f"{step}: the PDF still has {after} pages ({before} before): no page was added")
     print(f"{step}: {before} -> {after} pages")
@@ -201,7 +194,7 @@ def main() -> None:
     chapter = middle_chapter(project)
     edit_paragraph(chapter)
     results["edit"] = timed_build(project, out, cache)
-    pages = pdf_pages(out)
+    pages = pdf_pages(next(out.glob("*.pdf")))
     edit_paragraph(chapter, extra_words=PAGE_WORDS)
     results["edit+page"] = timed_build(project, out, cache)
     pages = grew(pages, out, "edit+page")

@@ -106,8 +106,12 @@ class Plan:
         if owners is None:
             owners = self._owners = {name: i for i, part in enumerate(self.parts) for name in part.ids}
 
+        # the parts of the body are measured up to the first that is not
+        parts = self.parts
+        unmeasured = next((i for i, part in enumerate(parts) if not (part.front or part.count)), len(parts))
+
         def measured_through(end: int) -> bool:
-            return all(part.front or part.count for part in self.parts[:end])
+            return end <= unmeasured
 
         for name in self.parts[index].numbered:
             owner = owners.get(name)
