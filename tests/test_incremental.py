@@ -160,8 +160,10 @@ def test_pages_added_later_keep_a_chapter_that_only_links_to_what_moved(book: Pa
     """Pages added to the last chapter move the glossary, which the first chapter links to,
     and the answers at the back, whose page numbers the other chapters' questions show. A
     link shows no page number: the first chapter (its questions taken out) is taken from the
-    store; the contents, the second chapter (its answer links' numbers), the edited chapter and
-    the glossary are laid out again, and the result is the cold build's."""
+    store; so is the second chapter, its answer links' numbers changed in place, and the
+    contents, whose chapter pages are changed in place too; the edited chapter is laid out
+    again, and so is the glossary, whose pages change sides (chapters open on either side);
+    the result is the cold build's."""
     first = _chapters(book)[0]
     text = first.read_text("utf-8")
     start = text.index("\nquestions:\n")
@@ -174,7 +176,7 @@ def test_pages_added_later_keep_a_chapter_that_only_links_to_what_moved(book: Pa
     blocks += [blocks[i] for i in _prose(blocks)[:6]]  # about a page more
     path.write_text(head + "\n\n".join(blocks), "utf-8")
     pdf, _, said = _build(book, out, force=False, epub=False)
-    assert "1 of 5 parts unchanged, 4 layouts made" in said, said
+    assert "1 of 5 parts unchanged, 2 layouts made, page numbers changed in place in 2" in said, said
     cold, _, _ = _build(book, tmp_path / "cold", force=True, epub=False)
     assert pdf == cold
 
@@ -194,7 +196,7 @@ def test_an_edit_in_a_part_that_does_not_wait_lays_it_out_once(
     # asked for its numbers (which depends on the two workers' timing: Plan.known); the first
     # always is; the front matter laid out once, with the numbers
     made = [
-        int(m[1]) for line in said if (m := re.fullmatch(r"0 of 5 parts unchanged, (\d+) layouts made", line))
+        int(m[1]) for line in said if (m := re.match(r"0 of 5 parts unchanged, (\d+) layouts made", line))
     ]
     assert len(made) == 1 and 5 <= made[0] <= 8, said
     path = _chapters(book)[2]

@@ -194,14 +194,16 @@ def write_pdf(
     report: Report,
     labels: bool = True,
     direction: str = "ltr",
+    patches: Sequence[Patch] = (),
 ) -> None:
-    """Write the laid-out document as tagged PDF with page labels matching the folios."""
+    """Write the laid-out document as tagged PDF with page labels matching the folios
+    (``patches``: a part's, renderers/pdf/parts/)."""
     variant = VARIANTS[standard]
     options: dict[str, object] = {"pdf_identifier": identifier, "pdf_tags": True}
     if variant:
         options["pdf_variant"] = variant
     finisher = label_finisher(layout.pages, direction) if labels else None
-    with captured_logs() as logs, patched():
+    with captured_logs() as logs, patched(extra=patches):
         layout.document.write_pdf(target=str(target), finisher=finisher, **options)
     layout.fonts = {font.family for font in layout.document.fonts.values()}
     report_logs(logs.records, None, target.parent, report)

@@ -128,9 +128,16 @@ def merge(
     label_ranges: list[tuple[int, str, object]],
     target: Path,
     direction: str = "ltr",
+    changes: list | None = None,
 ) -> None:
-    """Join ``files`` in order; ``owned[i]`` are the anchors laid out in ``files[i]``."""
+    """Join ``files`` in order; ``owned[i]`` are the anchors laid out in ``files[i]``;
+    ``changes[i]``, the page numbers to change in it (parts/renumber.py)."""
+    from .parts import renumber
+
+    changes = changes or [None] * len(files)
     out = pikepdf.open(files[0])
+    if changes[0]:
+        renumber.apply(out, 0, changes[0])
     tree = out.Root.StructTreeRoot
     document = _kids(tree)[0]
     nums = list(tree.ParentTree.Nums)
@@ -138,8 +145,10 @@ def merge(
     dests = {name: dest for name, dest in _dests(out).items() if name in owned[0]}
     outline = [(_outline(out), 0)]
     ids: dict[str, object] = dict(_ids(tree))
-    for file, anchors in zip(files[1:], owned[1:], strict=True):
+    for file, anchors, found in zip(files[1:], owned[1:], changes[1:], strict=True):
         with pikepdf.open(file) as src:
+            if found:
+                renumber.apply(src, 0, found)
             first = len(out.pages)
             offset = next_key
             outline.append((_outline(src), first))

@@ -109,13 +109,19 @@ def render(
                 f"{exc}: {', '.join(describe(pieces[i]) for i in plan.stale())}; {UNTOUCHED}"
             ) from None
         for index in sorted(
-            runner.from_store | runner.early
+            runner.from_store | runner.early | runner.renumbered
         ):  # their layouts' warnings, as a layout would give them
             add_diagnostics(report, runner.results[index].diagnostics)
         report.raise_if_failed()
         if store is not None:
-            reused = len(runner.from_store)
-            say(f"{reused} of {len(pieces)} parts unchanged, {runner.laid_out} layouts made")
+            for index, piece in enumerate(pieces):  # what the next build starts from
+                laid, given = runner.laid_with[index], plan.parts[index].given
+                if laid is not None and given is not None:
+                    store.settled(piece.html, laid, given)
+            reused = len(runner.from_store - runner.in_place)
+            changed = len(runner.in_place)
+            also = f", page numbers changed in place in {changed}" if changed else ""
+            say(f"{reused} of {len(pieces)} parts unchanged, {runner.laid_out} layouts made{also}")
         pages: list[PageInfo] = []
         for result in runner.results:
             offset = len(pages)
@@ -127,7 +133,13 @@ def render(
         layout.fonts = set().union(*(result.fonts for result in runner.results))
         layout.files = {name: d for result in runner.results for name, d in result.files.items()}
         layout.written = _join(
-            files, [p.ids for p in pieces], page_label_ranges(pages), target, tmp, settings.direction
+            files,
+            [p.ids for p in pieces],
+            page_label_ranges(pages),
+            target,
+            tmp,
+            settings.direction,
+            [runner.changes[i] if i in runner.renumbered else None for i in range(len(pieces))],
         )
         joining = True
         return layout
@@ -170,6 +182,7 @@ def _join(
     target: Path,
     tmp: Path,
     direction: str,
+    changes: list | None = None,
 ) -> Callable[[], None]:
     """Join the parts in another process, so the EPUB can be packaged meanwhile; returns the
     function that waits for the PDF."""
@@ -178,7 +191,7 @@ def _join(
 
     def join() -> None:
         try:
-            merge.merge(files, [set(ids) for ids in owned], ranges, target, direction)
+            merge.merge(files, [set(ids) for ids in owned], ranges, target, direction, changes)
             send.send(("joined",))
         except BaseException as exc:
             report_failure(send, exc)

@@ -9,7 +9,9 @@ settings: the ``fingerprint``). The store keeps, under a hash of these, the part
 what its layout said (its pages, where its anchors are, its fonts and diagnostics), and,
 under a hash of its HTML alone and under its chapters' titles, its last page count and
 anchors, which the plan takes as its guesses: an edit that changes no page count is then
-laid out once, with its real numbers, and every other part comes from here.
+laid out once, with its real numbers, and every other part comes from here. Under a hash of
+its HTML the store also keeps the numbers of the last build's part (``latest``): those its
+entry was laid out with, and those it was given in place (renumber).
 
 The store is in the output directory, which a project may come with (a committed dist/):
 entries are JSON and PDF files only, never executed; their names are keyed with a secret
@@ -40,7 +42,7 @@ from ....errors import Diagnostic, Severity
 from ..pages import PageInfo
 from .plan import Numbers
 
-FORMAT = "2"
+FORMAT = "3"
 USED = "used.json"  # the entries of the last two builds
 ENTRY = re.compile(r"[0-9a-f]{40}\.(json|pdf)")
 
@@ -55,6 +57,7 @@ class Stored:
     fonts: set[str] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)  # of the layout and its writing
     files: dict[str, str] = field(default_factory=dict)  # what its layout loaded -> SHA-256
+    numbers: dict | None = None  # where its page numbers are drawn (renumber.as_data)
 
 
 @cache
@@ -204,7 +207,11 @@ class PartStore:
                 Diagnostic(d["path"], d["line"], d["message"], Severity(d["severity"]))
                 for d in data["diagnostics"]
             ]
-            stored = Stored(pages, dict(data["anchors"]), set(data["fonts"]), diagnostics, files)
+            numbers = data.get("numbers")
+            stored = Stored(
+                pages, dict(data["anchors"]), set(data["fonts"]), diagnostics, files,
+                numbers if isinstance(numbers, dict) else None,
+            )  # fmt: skip
             _link(pdf, target)
             return stored
         except (OSError, KeyError, TypeError, ValueError, AttributeError):
@@ -226,8 +233,30 @@ class PartStore:
                     for d in stored.diagnostics
                 ],
                 "files": stored.files,
+                "numbers": stored.numbers,
             },
         )
+
+    def _latest_name(self, html: str) -> str:
+        return _digest(self.fingerprint, "latest", html)
+
+    def latest(self, html: str) -> tuple[Numbers, Numbers] | None:
+        """The last build's part with this HTML: the numbers its PDF (an entry) was laid out
+        with, and those it was given, in place if they differ (renumber)."""
+        data = self._load(self._latest_name(html))
+        try:
+            laid, given = (json.loads(data[key]) for key in ("laid", "given"))
+            return tuple(
+                Numbers(first, {str(k): int(v) for k, v in values}) for first, values in (laid, given)
+            )
+        except (TypeError, KeyError, ValueError):
+            return None
+
+    def settled(self, html: str, laid: Numbers, given: Numbers) -> None:
+        data = {"laid": numbers_text(laid), "given": numbers_text(given)}
+        name = self._latest_name(html)
+        if self._load(name) != data:
+            self._save(name, data)
 
     def prune(self) -> None:
         """Keep what this build and the one before used; remove the other entries (files

@@ -25,9 +25,11 @@ from pathlib import Path
 from ....errors import Failure, Report
 from ....outputs import UNTOUCHED
 from ....theme import Theme
+from ....weasyprint_compat.page_numbers import NumberState, numbers_patch
 from ....weasyprint_compat.parts import PartState, part_patch
 from .. import layout as pdf_layout
 from ..pages import page_infos
+from . import renumber
 from .plan import Numbers, Plan
 from .split import PART_CONTINUED_CSS, PART_END, PART_END_CSS, Piece, describe
 from .store import PartStore, Stored
@@ -80,6 +82,14 @@ class Runner:
         # their diagnostics are reported once the guesses are known to be right
         self.early: set[int] = set()
         self.laid_out = 0  # layouts made
+        # each part's file: the numbers it was laid out with, and the bytes that give it the
+        # numbers the plan gave it instead (renumber), if any
+        self.laid_with: list[Numbers | None] = [None] * len(pieces)
+        self.changes: list[renumber.Changes | None] = [None] * len(pieces)
+        self.renumbered: set[int] = set()  # given their numbers in place: reported as final
+        self.in_place: set[int] = set()  # given numbers in place that the last build did not give them
+        self.provisional: set[int] = set()  # written with numbers that were guesses
+        self._started: dict[int, Numbers] = {}
         self.results = [Stored() for _ in pieces]
         self.context = multiprocessing.get_context("fork")
         self.children: list[_Child] = []
@@ -139,23 +149,69 @@ class Runner:
                     child.busy = True
                 else:
                     index = todo.pop(0)
-                    if self.plan.parts[index].given == numbers[index] or self._reuse(index, numbers[index]):
-                        continue  # taken from the store, with these numbers
+                    if (
+                        self.plan.parts[index].given == numbers[index]
+                        or self._reuse(index, numbers[index])
+                        or self._renumber(index, numbers[index])
+                    ):
+                        continue  # taken from the store, or changed in place, with these numbers
                     self._start(index, self.plan.give(index, numbers[index]), keep=False, final=True)
             else:
                 self._receive()
 
     def _reuse(self, index: int, numbers: Numbers) -> bool:
-        """Take part ``index`` laid out with ``numbers`` from the store, if it has it."""
+        """Take part ``index`` laid out with ``numbers`` from the store, if it has it, or the
+        part the last build gave these numbers in place."""
         if self.store is None:
             return False
-        stored = self.store.get(self.pieces[index].html, numbers, self.files[index])
+        html = self.pieces[index].html
+        stored = self.store.get(html, numbers, self.files[index])
+        if stored is not None:
+            self._take(index, numbers, stored)
+            return True
+        latest = self.store.latest(html)
+        if latest is None or latest[1] != numbers or latest[0] == numbers:
+            return False
+        stored = self.store.get(html, latest[0], self.files[index])
         if stored is None:
             return False
+        self._take(index, latest[0], stored)
+        return self._renumber(index, numbers, new=False)
+
+    def _take(self, index: int, numbers: Numbers, stored: Stored) -> None:
         self.plan.give(index, numbers)
         self.plan.measured(index, len(stored.pages), stored.anchors)
         self.results[index] = stored
+        self.laid_with[index], self.changes[index] = numbers, None
+        self.renumbered.discard(index)
+        self.in_place.discard(index)
         self.from_store.add(index)  # its diagnostics are reported once it is known to be final
+
+    def _renumber(self, index: int, numbers: Numbers, new: bool = True) -> bool:
+        """Give part ``index`` these numbers in place: its file of this build, or else the
+        store's part of the last build with its HTML (renumber). ``new``: numbers the last
+        build did not give it."""
+        laid = self.laid_with[index]
+        html = self.pieces[index].html
+        if laid is None and self.store is not None:
+            latest = self.store.latest(html)
+            stored = None if latest is None else self.store.get(html, latest[0], self.files[index])
+            if stored is None:
+                return False
+            self._take(index, latest[0], stored)
+            laid = latest[0]
+        if laid is None:
+            return False
+        result = self.results[index]
+        found = renumber.changes(result.numbers, laid, numbers, self.settings.sides_follow_folios)
+        if found is None:
+            return False
+        self.plan.give(index, numbers)
+        self.changes[index] = found
+        result.pages = renumber.relabel(result.pages, numbers.first)
+        self.renumbered.add(index)
+        if new and found:
+            self.in_place.add(index)
         return True
 
     def _busy(self) -> int:
@@ -180,6 +236,11 @@ class Runner:
         process = self.context.Process(target=work, args=args, daemon=True)
         process.start()
         self.laid_out += 1
+        self._started[index] = numbers
+        self.laid_with[index], self.changes[index] = None, None
+        self.renumbered.discard(index)
+        self.in_place.discard(index)
+        self.provisional.discard(index)
         self.from_store.discard(index)
         self.early.discard(index)  # phase 1 adds it back; later, the guesses were not the numbers
         theirs.close()
@@ -232,8 +293,8 @@ class Runner:
             elif kind == "laid-out":
                 _, pages, anchors, diagnostics, final, files, shown = message
                 self.plan.shown(child.index, frozenset(shown))
-                kept = list(diagnostics) if final else []
-                self.results[child.index] = Stored(pages, anchors, set(), kept, files)
+                # kept for a part renumbered later; reported once its numbers are final
+                self.results[child.index] = Stored(pages, anchors, set(), list(diagnostics), files)
                 self.plan.measured(child.index, len(pages), anchors)
                 self._measure(child.index, len(pages), anchors, shown)
                 if not final:  # a kept part that could not take its numbers is laid out again
@@ -242,13 +303,19 @@ class Runner:
                     self.report if final and child.index not in self.early else self.measuring, diagnostics
                 )
             elif kind == "written":
-                _, fonts, diagnostics = message
+                _, fonts, diagnostics, numbers = message
                 result = self.results[child.index]
                 result.fonts = fonts
                 result.diagnostics += diagnostics
-                add_diagnostics(self.measuring if child.index in self.early else self.report, diagnostics)
+                result.numbers = numbers
                 given = self.plan.parts[child.index].given
-                if self.store is not None and given is not None:
+                if given is None:  # it asked for its numbers in vain: written with its guesses
+                    given = self._started[child.index]
+                    self.provisional.add(child.index)
+                later = child.index in self.early or child.index in self.provisional
+                add_diagnostics(self.measuring if later else self.report, diagnostics)
+                self.laid_with[child.index] = given
+                if self.store is not None:
                     self.store.put(self.pieces[child.index].html, given, self.files[child.index], result)
             elif kind == "exit":
                 child.done = True
@@ -314,12 +381,17 @@ def work(
     """In the forked process: lay the part out, take its numbers (kept) or exit (measured
     only), write it."""
     try:
+        numbering = NumberState()
         if keep:
 
             def exchange(count: int, anchors: dict[str, int]) -> tuple[int | None, dict[str, int]]:
                 conn.send(("measured", count, anchors, sorted(state.looked_up)))
                 message = conn.recv()
-                return None if message[0] == "not-known" else (message[1], message[2])
+                # WeasyPrint makes again the pages whose references change, not the strings
+                # (running heads, outline titles) that took a page number: laid out again
+                if message[0] == "not-known" or numbering.unchangeable:
+                    return None
+                return message[1], message[2]
 
             state.exchange = exchange
         report = Report()
@@ -335,7 +407,7 @@ def work(
             settings.page_size,
             report,
             extra_css=css,
-            patches=[part_patch(state)],
+            patches=[part_patch(state), numbers_patch(numbering)],
             cover_label=settings.cover_label,
             stylesheets=settings.stylesheets,
         )
@@ -354,11 +426,27 @@ def work(
             sorted(state.looked_up),
         )
         conn.send(("laid-out", *laid_out))
-        if final and not report.errors:
+        # a part that asked for its numbers in vain is written with those it was laid out
+        # with: most often the real ones differ only in their digits, changed in place
+        # (renumber), and it is not laid out again
+        if (final or state.declined) and not report.errors:
             report = Report()
             add_outside_anchors(layout, outside)  # every link to another part, shown number or not
-            pdf_layout.write_pdf(layout, file, settings.standard, settings.identifier, report, labels=False)
-            conn.send(("written", layout.fonts, report.items))
+            numbering.page_of = {id(page): i for i, page in enumerate(layout.document.pages)}
+            pdf_layout.write_pdf(
+                layout,
+                file,
+                settings.standard,
+                settings.identifier,
+                report,
+                labels=False,
+                patches=[numbers_patch(numbering)],
+            )
+            shown = numbering.finish()
+            if not numbering.unchangeable and not renumber.verify(file, shown):
+                numbering.refuse("a page number not where it was recorded")
+            numbers = renumber.as_data(numbering.unchangeable, shown)
+            conn.send(("written", layout.fonts, report.items, numbers))
         conn.send(("exit",))
     except BaseException as exc:
         report_failure(conn, exc)

@@ -1,0 +1,416 @@
+"""Where WeasyPrint 70.0 draws page numbers in a part's PDF, so that they can be changed there.
+
+Not a fix: a feature, for the parts of a long book (renderers/pdf/parts/renumber.py). A
+part's layout depends on its numbers (its first folio, the pages its references show) only
+through the digits it prints, and page numbers are set in tabular figures (print.css): a
+number with as many digits takes the same room whatever they are. So a part laid out with
+some numbers becomes the part laid out with others, byte for byte, by changing the glyphs of
+the digits in its pages' content streams, as long as every number keeps its digit count.
+
+While ``numbers_patch(state)`` is installed:
+
+- at layout, every page number WeasyPrint renders (``counter(page)`` in a page margin, a
+  ``target-counter(…, page)``) is marked in the text box it becomes: which characters, which
+  number (the folio or an anchor's page), its value and counter style;
+- at drawing, each such text box's digits are found among the glyphs drawn (their place in
+  the page's content stream), and the glyph of every digit 0–9 in the same font and
+  features is found by shaping the number's neighbourhood with each digit: the number is
+  changeable only if every digit shapes to one glyph of the same advance, with no kerning
+  against its neighbours. Those ten glyphs are added to the font's subset before the box is
+  drawn, so that the subset (and its /ToUnicode and /W) is the same whatever digits the
+  part shows;
+- anything that would carry a page number elsewhere (into a running head's string, an
+  outline title, ``content()`` or ``target-text()``, ``counters()``) makes the whole part
+  unchangeable (``NumberState.unchangeable``): it is then laid out again, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import weasyprint.document
+from weasyprint.css import targets
+from weasyprint.draw import text as draw_text
+from weasyprint.formatting_structure import boxes, build
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+from weasyprint.text.fonts import get_pango_font_key
+from weasyprint.text.line_break import Layout
+from weasyprint.urls import get_url_tuple
+
+from .patch import Patch
+
+OPEN, CLOSE = "\ue0f0", "\ue0f1"  # private-use marks around a number while its text is put together
+_MARKED = re.compile(f"{OPEN}(.)(.*?){CLOSE}", re.S)
+DIGITS = "0123456789"
+_GLYPHS = re.compile(rb"<([0-9a-f]*)>")
+
+
+@dataclass
+class Shown:
+    """A page number drawn on a page: where its digits' glyphs are in the page's content
+    stream (byte offsets of their four hex digits), and the glyphs of 0–9 in its font, each
+    as "hex:class" (digits of one class shape alike: they can replace each other), or None
+    when it cannot be changed in place."""
+
+    page: int
+    key: str  # "" for the folio; else the anchor whose page it shows
+    value: int
+    style: str  # the counter style it is rendered in
+    offsets: list[int]
+    glyphs: list[str] | None
+
+
+@dataclass
+class NumberState:
+    unchangeable: str = ""  # why no number of the part can be changed in place
+    shown: list[Shown] = field(default_factory=list)
+    # while writing: page -> its content stream, and (page, item index, [offsets in item], ...)
+    page_of: dict[int, int] = field(default_factory=dict, repr=False)
+    streams: dict[int, object] = field(default_factory=dict, repr=False)
+    pending: list[tuple] = field(default_factory=list, repr=False)
+    current: list = field(default_factory=lambda: [None, None], repr=False)
+    strings: int = 0  # inside a string-set or a bookmark label
+
+    def refuse(self, why: str) -> None:
+        self.unchangeable = self.unchangeable or why
+
+    def finish(self) -> list[Shown]:
+        """Once the PDF is written: every number's byte offsets in its page's stream."""
+        starts: dict[int, list[int]] = {}
+        for page, stream in self.streams.items():
+            offsets, position = [], 0
+            for item in stream.stream:
+                offsets.append(position)
+                position += len(_bytes(item)) + 1
+            starts[page] = offsets
+        self.shown = [
+            Shown(page, key, value, style, [starts[page][item] + o for o in within] if within else [], glyphs)
+            for page, item, within, key, value, style, glyphs in self.pending
+        ]
+        self.pending.clear()
+        self.streams.clear()
+        return self.shown
+
+
+def _bytes(item: object) -> bytes:
+    if isinstance(item, bytes):
+        return item
+    if isinstance(item, str):
+        return item.encode()
+    return item.data if hasattr(item, "data") else str(item).encode()
+
+
+class _Marking:
+    """WeasyPrint's counter style, rendering page numbers between marks that name them."""
+
+    def __init__(self, style: object, expected: list[tuple[str, str] | None], numbers: list):
+        self._style, self._expected, self._numbers = style, expected, numbers
+
+    def render_value(self, value: int, counter_type: str = "decimal", *args: object) -> str:
+        text = self._style.render_value(value, counter_type, *args)
+        entry = self._expected.pop(0) if self._expected else None
+        if entry is None:
+            return text
+        self._numbers.append((entry[1], value, str(counter_type)))
+        return f"{OPEN}{chr(0xE100 + len(self._numbers) - 1)}{text}{CLOSE}"
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._style, name)
+
+
+def _anchor_name(anchor_token: tuple, box: object) -> str | None:
+    if anchor_token[0] == "attr()":
+        attr_name, type_, fallback = anchor_token[1]
+        value = box.element.get(attr_name, fallback)
+        url = type_ == "url"
+        anchor_token = ("url", get_url_tuple(value, box.style.base_url)) if url else ("string", value)
+    return targets.anchor_name_from_token(anchor_token)
+
+
+def _has_numbers(box: object) -> bool:
+    if not hasattr(box, "descendants"):
+        return False
+    return any(getattr(b, "_msl_numbers", None) for b in box.descendants())
+
+
+def numbers_patch(state: NumberState) -> Patch:
+    """The hooks that record where the part's page numbers are (see the module's text)."""
+
+    def compute(original):
+        def compute_content_list(
+            content_list, parent_box, counter_values, css_token, parse_again, target_collector,
+            counter_style, get_image_from_uri=None, quote_depth=None, quote_style=None, lang=None,
+            context=None, page=None, element=None,
+        ):  # fmt: skip
+            style = counter_style._style if isinstance(counter_style, _Marking) else counter_style
+            expected: list[tuple[str, str] | None] = []
+            for type_, value in content_list:
+                if type_ == "counter()" and value[-1] != "none":
+                    folio = value[0] == "page" and page is not None
+                    expected.append(("folio", "") if folio else None)
+                elif type_ == "counters()" and value[-1] != "none":
+                    if value[0] == "page":
+                        state.refuse("counters(page)")
+                    expected += [None] * len(counter_values.get(value[0], [0]))
+                elif type_ == "target-counter()" and value[-1] != "none":
+                    anchor_token, name = value[0], value[1]
+                    anchor = _anchor_name(anchor_token, parent_box) if name == "page" else None
+                    expected.append(("ref", anchor) if anchor else None)
+                elif type_ == "target-counters()":
+                    if value[1] == "page":
+                        state.refuse("target-counters(…, page)")
+                    expected = []
+                    break
+                elif type_ == "target-text()":
+                    state.refuse("target-text()")
+                elif type_ == "content()" and _has_numbers(parent_box):
+                    state.refuse("content() of a page number")
+            numbers: list = []
+            marking = _Marking(style, expected, numbers)
+            result = original(
+                content_list, parent_box, counter_values, css_token, parse_again, target_collector,
+                marking, get_image_from_uri, quote_depth, quote_style, lang, context, page, element,
+            )  # fmt: skip
+            if numbers:
+                if state.strings:
+                    state.refuse("a page number in a string-set or a bookmark label")
+                for box in result or ():
+                    for text_box in box.descendants() if isinstance(box, boxes.ParentBox) else [box]:
+                        if isinstance(text_box, boxes.TextBox) and OPEN in text_box.text:
+                            _unmark(text_box, numbers, state)
+            return result
+
+        return compute_content_list
+
+    def strings(original):
+        def wrapper(*args):
+            state.strings += 1  # a number its content list renders would be copied into a string
+            try:
+                return original(*args)
+            finally:
+                state.strings -= 1
+
+        return wrapper
+
+    def paint(original):
+        def paint_page(self, stream, scale=1):
+            state.current[:] = [state.page_of.get(id(self)), stream]
+            if state.current[0] is not None:
+                state.streams[state.current[0]] = stream
+            try:
+                return original(self, stream, scale)
+            finally:
+                state.current[:] = [None, None]
+
+        return paint_page
+
+    def first_line(original):
+        def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
+            marks = getattr(textbox, "_msl_numbers", None)
+            if not marks:
+                return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+            page, page_stream = state.current
+            found = _prepare(stream, textbox, marks, text_overflow, block_ellipsis)
+            start = len(stream.stream)
+            result = original(stream, textbox, text_overflow, block_ellipsis, matrix)
+            if page is None or stream is not page_stream:
+                for _, _, key, value, style in marks[1]:
+                    state.pending.append((page or 0, 0, [], key, value, style, None))
+                    state.refuse("a page number drawn outside a page's own content")
+                return result
+            _record(state, page, stream, start, textbox, marks, found)
+            return result
+
+        return draw_first_line
+
+    return Patch(
+        "page-numbers",
+        "",
+        "",
+        (
+            (build, "compute_content_list", compute),
+            (build, "compute_string_set", strings),
+            (build, "compute_bookmark_label", strings),
+            (weasyprint.document.Page, "paint", paint),
+            (draw_text, "draw_first_line", first_line),
+        ),
+    )
+
+
+def _unmark(box: object, numbers: list, state: NumberState) -> None:
+    """Take the marks out of ``box``'s text; remember which characters each number is."""
+    ranges: list[tuple[int, int, str, int, str]] = []
+    parts: list[str] = []
+    position, length = 0, 0
+    for match in _MARKED.finditer(box.text):
+        before = box.text[position : match.start()]
+        parts.append(before)
+        length += len(before)
+        kind_key, value, style = numbers[ord(match.group(1)) - 0xE100]
+        digits = match.group(2)
+        ranges.append((length, length + len(digits), kind_key, value, style))
+        parts.append(digits)
+        length += len(digits)
+        position = match.end()
+    parts.append(box.text[position:])
+    box.text = "".join(parts)
+    if getattr(box, "_msl_numbers", None):  # a box made of two content lists' texts
+        state.refuse("a text box with the numbers of two content lists")
+    box._msl_numbers = (box.text, ranges)
+
+
+def _ranges(textbox: object, marks: tuple) -> list[tuple[int, int, str, int, str]] | None:
+    """The numbers' character ranges in the text the box draws (a line may be a piece)."""
+    original, ranges = marks
+    text = textbox.text
+    if text == original:
+        return ranges
+    start = original.find(text)
+    if start < 0 or original.find(text, start + 1) >= 0:
+        return None
+    end = start + len(text)
+    if any(a < end and b > start and not (start <= a and b <= end) for a, b, *_ in ranges):
+        return None  # a number split between lines
+    return [(a - start, b - start, *rest) for a, b, *rest in ranges if start <= a and b <= end]
+
+
+def _glyphs(layout_line: object, font_key_of) -> list[tuple]:
+    """(font key, glyph, width, x offset, y offset, byte index, rtl) of a pango line's glyphs."""
+    found = []
+    run = layout_line.runs[0]
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        glyph_string = glyph_item.glyphs
+        clusters = glyph_string.log_clusters
+        offset = glyph_item.item.offset
+        rtl = glyph_item.item.analysis.level % 2
+        key = font_key_of(glyph_item.item.analysis.font)
+        for i in range(glyph_string.num_glyphs):
+            info = glyph_string.glyphs[i]
+            found.append(
+                (key, info.glyph, info.geometry.width, info.geometry.x_offset, info.geometry.y_offset,
+                 offset + clusters[i], rtl)
+            )  # fmt: skip
+    return found
+
+
+def _prepare(stream: object, textbox: object, marks: tuple, text_overflow: str, block_ellipsis: str) -> dict:
+    """Before the box is drawn: for each number, whether it can be changed, and the glyphs
+    of 0–9 (added to the font, so its subset has them whatever the digits shown)."""
+    found: dict[int, list[str] | None] = {}
+    ranges = _ranges(textbox, marks)
+    if ranges is None or text_overflow == "ellipsis" or block_ellipsis != "none":
+        return {"ranges": None}
+    text = textbox.text
+    fonts: dict[int, object] = {}
+
+    def key_of(pango_font: object) -> int:
+        key = get_pango_font_key(pango_font)[0]
+        fonts.setdefault(key, pango_font)
+        return key
+
+    for index, (start, end, _key, _value, style) in enumerate(ranges):
+        found[index] = None
+        if style != "decimal" or not text[start:end].isdigit() or not text[start:end].isascii():
+            continue
+        # the number and one character either side: kerning reaches no further
+        lo, hi = max(0, start - 1), min(len(text), end + 1)
+        shapes = []
+        for digit in DIGITS:
+            variant = text[lo:start] + digit * (end - start) + text[end:hi]
+            layout = Layout(textbox.style, textbox.justification_spacing)
+            layout.set_text(variant)
+            line, _ = layout.get_first_line()
+            shapes.append(_glyphs(line, key_of))
+        first = shapes[0]
+        if any(len(shape) != len(first) for shape in shapes):
+            continue
+        head = len(text[lo:start].encode())
+        digit_positions = [i for i, g in enumerate(first) if head <= g[5] < head + (end - start)]
+        if len(digit_positions) != end - start:  # one glyph per digit (one byte each in UTF-8)
+            continue
+        # digits whose shapes give the same geometry (advances, offsets, the neighbours') can
+        # replace each other: most often all ten (tabular figures), but a variable font's
+        # instance may give one a slightly different advance
+        signatures: list[tuple] = []
+        glyph_of: list[int] = []
+        ok = True
+        for shape in shapes:
+            pairs = enumerate(zip(first, shape, strict=True))
+            if any(g[1] != g0[1] for i, (g0, g) in pairs if i not in digit_positions):
+                ok = False
+            glyphs_here = {shape[i][1] for i in digit_positions}
+            if len(glyphs_here) != 1 or any(shape[i][6] for i in digit_positions):
+                ok = False
+            glyph_of.append(shape[digit_positions[0]][1])
+            signatures.append(tuple((g[0], *g[2:]) for g in shape))
+        if not ok or any(g & pango.PANGO_GLYPH_UNKNOWN_FLAG for g in glyph_of):
+            continue
+        font_key = first[digit_positions[0]][0]
+        if len({g[0] for i, g in enumerate(first) if i in digit_positions}) != 1:
+            continue
+        pango_font = fonts[font_key]
+        font, font_size = stream.add_font(pango_font)
+        if font.bitmap or font.svg or font.png or font.colr:
+            continue
+        if pango.pango_version() < 14802:
+            font_size = textbox.style["font_size"]
+        for digit, glyph in zip(DIGITS, glyph_of, strict=True):
+            if glyph not in font.to_unicode:
+                font.to_unicode[glyph] = digit
+            if glyph not in font.widths:
+                pango.pango_font_get_glyph_extents(pango_font, glyph, stream.ink_rect, stream.logical_rect)
+                font.widths[glyph] = round(stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
+        classes = {signature: n for n, signature in enumerate(dict.fromkeys(signatures))}
+        found[index] = [f"{g:04x}:{classes[sign]}" for g, sign in zip(glyph_of, signatures, strict=True)]
+    return {"ranges": ranges, "glyphs": found}
+
+
+def _record(
+    state: NumberState, page: int, stream: object, start: int, textbox: object, marks: tuple, found: dict
+) -> None:
+    """After the box is drawn: where each number's digits went in the stream."""
+    ranges = found.get("ranges")
+    all_ranges = marks[1]
+    if ranges is None:
+        for *_, key, value, style in all_ranges:
+            state.pending.append((page, 0, [], key, value, style, None))
+        return
+    # the hex glyph tokens drawn, in order: (item index, offset in the item)
+    tokens: list[tuple[int, int]] = []
+    for index in range(start, len(stream.stream)):
+        item = _bytes(stream.stream[index])
+        if not item.endswith(b"] TJ"):
+            continue
+        for match in _GLYPHS.finditer(item):
+            hexes = match.group(1)
+            if len(hexes) % 4:
+                tokens = []
+                break
+            tokens += [(index, match.start(1) + 4 * k) for k in range(len(hexes) // 4)]
+    line, _ = textbox.pango_layout.get_first_line()
+    drawn = [g for g in _glyphs(line, lambda f: 0) if g[1] != pango.PANGO_GLYPH_EMPTY]
+    text = textbox.pango_layout.text
+    if len(drawn) != len(tokens) or not text.startswith(textbox.text):
+        for *_, key, value, style in ranges:
+            state.pending.append((page, 0, [], key, value, style, None))
+        return
+    byte_at = [len(text[:i].encode()) for i in range(len(textbox.text) + 1)]
+    for index, (a, b, key, value, style) in enumerate(ranges):
+        glyphs = found["glyphs"].get(index)
+        lo, hi = byte_at[a], byte_at[b]
+        where = [i for i, g in enumerate(drawn) if lo <= g[5] < hi]
+        items = {tokens[i][0] for i in where}
+        usable = (
+            glyphs is not None
+            and len(where) == b - a
+            and len(items) == 1
+            and all(f"{drawn[i][1]:04x}" == glyphs[int(textbox.text[a + k])][:4] for k, i in enumerate(where))
+        )
+        if not usable:
+            state.pending.append((page, 0, [], key, value, style, None))
+            continue
+        item = next(iter(items))
+        state.pending.append((page, item, [tokens[i][1] for i in where], key, value, style, glyphs))
