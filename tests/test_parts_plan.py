@@ -236,3 +236,21 @@ def test_a_parts_numbers_are_known_once_the_parts_they_come_from_are_measured():
     assert plan.known(3) and plan.numbers()[3] == Numbers(13, {"back": 18})
     plan.measured(4, 2, {})  # "back" lands on no page (hidden in print): it has no number
     assert not plan.known(3)
+
+
+def test_a_parts_first_folio_is_known_once_the_parts_before_it_are_measured():
+    """What a part that asks is told when its other numbers are not known yet (its folios,
+    so its pages' sides): the front matter's count does not matter, later parts' do not."""
+    book = [
+        Synthetic(["contents"], links=["back"], front=True),
+        Synthetic(["a"], links=["back"]),
+        Synthetic(["b"], links=["back"]),
+        Synthetic(["back"]),
+    ]
+    plan = plan_of(book, keep_pages=0)
+    assert plan.first_known(1) and not plan.known(1)  # "back" is not measured
+    assert not plan.first_known(2)
+    plan.measured(3, 2, {"back": 0})
+    assert not plan.first_known(2)
+    plan.measured(1, 7, {"a": 3})
+    assert plan.first_known(2) and plan.numbers()[2].first == 8

@@ -36,8 +36,9 @@ from .patch import Patch
 MAX_PASSES = 8  # WeasyPrint's layout_document stops repaginating after 8 passes too
 
 # (page count, anchor -> page index) -> (first folio, anchor -> page counter value), or None:
-# the numbers are not known yet, and the part keeps those it was laid out with
-Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int]] | None]
+# the numbers are not known yet, and the part keeps those it was laid out with; or (first
+# folio, None): only the first folio is known, and the part keeps its other numbers
+Exchange = Callable[[int, dict[str, int]], tuple[int | None, dict[str, int] | None] | None]
 
 
 @dataclass
@@ -54,6 +55,7 @@ class PartState:
     sides_follow_folios: bool = False
     wrong_side: bool = False
     declined: bool = False  # the exchange gave no numbers: the part is measured only
+    partial: bool = False  # the exchange gave the first folio only: it took that one
     # the anchors of ``known`` and ``unknown`` a target-counter() of the part asked for: the
     # only ones whose numbers its pages show (a link alone is joined by name: renderers/pdf/merge)
     looked_up: set[str] = field(default_factory=set)
@@ -124,6 +126,8 @@ def part_patch(state: PartState) -> Patch:
             ):
                 state.wrong_side = True  # laid out on the wrong sides: it is laid out again
                 return iter(made)
+            if values is None:
+                state.partial, values = True, {}
             _renumber(context, state, first_number, values)
             for _ in range(MAX_PASSES):  # as layout_document's own loop, which this one continues
                 if _settled(context):

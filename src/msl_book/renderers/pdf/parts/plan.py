@@ -125,6 +125,11 @@ class Plan:
                 return False
         return measured_through(index)
 
+    def first_known(self, index: int) -> bool:
+        """Part ``index``'s first folio can be told now: every part of the body before it is
+        measured."""
+        return all(part.front or part.count for part in self.parts[:index])
+
     def measured(self, index: int, count: int, anchors: dict[str, int]) -> None:
         """Part ``index`` was laid out: its page count and where its anchors are."""
         part = self.parts[index]

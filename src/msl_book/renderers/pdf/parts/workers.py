@@ -285,6 +285,13 @@ class Runner:
                 if self.plan.known(child.index):
                     given = self.plan.give(child.index, self.plan.numbers()[child.index])
                     reply = ("numbers", given.first, given.values)
+                elif self.plan.first_known(child.index):
+                    # its folios, so its pages' sides: it is written with them and its other
+                    # numbers guessed, given the real ones in place later (or, on the wrong
+                    # sides, not written: laid out again)
+                    first = self.plan.numbers()[child.index].first
+                    self._started[child.index] = Numbers(first, self._started[child.index].values)
+                    reply = ("first", first)
                 try:
                     child.conn.send(reply)
                 except OSError:  # it died while it waited (BrokenPipeError)
@@ -384,14 +391,16 @@ def work(
         numbering = NumberState()
         if keep:
 
-            def exchange(count: int, anchors: dict[str, int]) -> tuple[int | None, dict[str, int]]:
+            def exchange(
+                count: int, anchors: dict[str, int]
+            ) -> tuple[int | None, dict[str, int] | None] | None:
                 conn.send(("measured", count, anchors, sorted(state.looked_up)))
                 message = conn.recv()
                 # WeasyPrint makes again the pages whose references change, not the strings
                 # (running heads, outline titles) that took a page number: laid out again
                 if message[0] == "not-known" or numbering.unchangeable:
                     return None
-                return message[1], message[2]
+                return (message[1], None) if message[0] == "first" else (message[1], message[2])
 
             state.exchange = exchange
         report = Report()
@@ -416,7 +425,9 @@ def work(
         # numbered from the first folio the part has now (a kept part took its real one)
         layout.pages = page_infos(layout.document, state.first_number, settings.cover_label)
         # with the real numbers
-        final = final or (keep and state.exchanged and not state.wrong_side and not state.declined)
+        final = final or (
+            keep and state.exchanged and not (state.wrong_side or state.declined or state.partial)
+        )
         laid_out = (
             layout.pages,
             anchor_pages(layout),
@@ -429,7 +440,7 @@ def work(
         # a part that asked for its numbers in vain is written with those it was laid out
         # with: most often the real ones differ only in their digits, changed in place
         # (renumber), and it is not laid out again
-        if (final or state.declined) and not report.errors:
+        if (final or state.declined or state.partial) and not report.errors:
             report = Report()
             add_outside_anchors(layout, outside)  # every link to another part, shown number or not
             numbering.page_of = {id(page): i for i, page in enumerate(layout.document.pages)}
