@@ -41,9 +41,9 @@ CASES = {
     "missing chapter file": (
         {
             "book.yaml": "title: T\nauthors: [A]\nlanguage: en\nchapters:\n"
-            "  - chapters/01-first.md\n  - chapters/03-missing.md\n"
+            "  - chapters/01-first.md\n  - chapters/02-second.md\n  - chapters/03-missing.md\n"
         },
-        "book.yaml:6: chapter file not found: chapters/03-missing.md",
+        "book.yaml:7: chapter file not found: chapters/03-missing.md",
     ),
     "file that is not UTF-8": (
         {SECOND: "---\ntitle: Second\n---\nCaf\xe9 au lait.\n".encode("latin-1")},
@@ -168,6 +168,21 @@ def test_a_warning_is_fatal_with_strict(tmp_path):
     relaxed = run_cli("build", str(project), "--format", "epub", "--output", str(tmp_path / "o"))
     assert relaxed.code == 0
     assert "warning: image ../images/dot.svg has no alt text" in relaxed.err
+
+
+def test_a_chapter_file_the_book_does_not_list_is_a_warning(tmp_path):
+    """A new author adds a file under chapters/ and forgets book.yaml's list: the book builds
+    without it, and says so (a file under chapters/<language>/ is a translation's)."""
+    project = make_book(
+        tmp_path, {"chapters/03-draft.md": "# Draft\n\nNot yet.\n", "chapters/de/01-first.md": "# Erstes\n"}
+    )
+    result = run_cli("check", str(project))
+    assert result.code == 0
+    assert result.err.splitlines() == [
+        "chapters/03-draft.md: warning: not part of the book: book.yaml's 'chapters' does not list "
+        "this file (add it there, or `msl-book new` adds a chapter for you)"
+    ]
+    assert run_cli("check", str(project), "--strict").code == 1
 
 
 def test_a_character_missing_from_the_fonts_fails_the_build_and_is_located(tmp_path):

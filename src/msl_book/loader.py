@@ -142,6 +142,14 @@ def _chapter_files(root: Path, config: BookConfig | None, doc: YamlDoc, report: 
         else:
             seen.add(path)
             files.append(path)
+    # a file an author added under chapters/ but not to the list would silently be left out
+    for path in sorted((root / "chapters").glob("*.md")) if isinstance(listed, list) else []:
+        if path.resolve() not in seen and path.is_file():
+            report.warning(
+                "not part of the book: book.yaml's 'chapters' does not list this file "
+                "(add it there, or `msl-book new` adds a chapter for you)",
+                relative(path, root),
+            )
     return files
 
 
