@@ -31,9 +31,9 @@ def test_a_folio_and_a_reference_get_the_glyphs_of_their_new_digits() -> None:
     folio = Shown(page=2, key="", value=37, style="decimal", offsets=[100, 104], glyphs=TABULAR)
     reference = Shown(page=0, key="answers", value=90, style="decimal", offsets=[7, 15], glyphs=TABULAR)
     own = Shown(page=1, key="sec-own", value=36, style="decimal", offsets=[3, 7], glyphs=TABULAR)
-    found = renumber.changes(
-        _data(folio, reference, own), Numbers(35, {"answers": 90}), Numbers(41, {"answers": 97})
-    )
+    laid, wanted = Numbers(35, {"answers": 90}), Numbers(41, {"answers": 97})
+    assert renumber.changes(_data(folio, reference, own), laid, wanted) is None  # "sec-own": whose?
+    found = renumber.changes(_data(folio, reference, own), laid, wanted, own=frozenset({"sec-own"}))
     assert found == {
         2: [(100, b"0017"), (104, b"0016")],  # 37 + 6 = 43
         0: [(7, b"001c"), (15, b"001a")],  # 97, the anchor's new page
@@ -164,3 +164,80 @@ def test_numbers_that_cannot_be_changed_in_place_are_laid_out_again(
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
     shown = re.search(r"before a later section \(page\s(\d+)\)", printed)
     assert titled and shown and titled[1] == shown[1], "the outline title shows the page the heading shows"
+
+
+HOOKED_CSS = f"""
+@font-face {{ font-family: Inter; src: url({(ROOT / "styles/fonts/Inter-Regular.otf").as_uri()}) }}
+@font-face {{ font-family: Inter; font-weight: 600;
+             src: url({(ROOT / "styles/fonts/Inter-SemiBold.otf").as_uri()}) }}
+body {{ font: 10pt Inter; font-variant-numeric: tabular-nums }}
+@page {{ size: A6; @bottom-center {{ content: counter(page); font: 8pt Inter; font-variant-numeric: tabular-nums }} }}
+a.pair::after {{ content: " (pages " target-counter(attr(href url), page) "–"
+                 target-counter(attr(href url), page) ")"; font-weight: 600 }}
+"""
+
+
+def _hooked(html: str, css: str, tmp_path: Path) -> tuple[str, list]:
+    """A document laid out and written with the page-number hooks: why its numbers cannot be
+    changed ("" if they can), and where they are."""
+    from weasyprint import CSS, HTML
+
+    from msl_book.weasyprint_compat import patched
+    from msl_book.weasyprint_compat.page_numbers import NumberState, numbers_patch
+
+    state = NumberState()
+    with patched(extra=[numbers_patch(state)]):
+        document = HTML(string=html).render(stylesheets=[CSS(string=HOOKED_CSS + css)])
+    state.page_of = {id(page): i for i, page in enumerate(document.pages)}
+    target = tmp_path / "hooked.pdf"
+    with patched(extra=[numbers_patch(state)]):
+        document.write_pdf(target=str(target), pdf_tags=True)
+    shown = state.finish()
+    assert renumber.verify(target, shown)
+    return state.unchangeable, shown
+
+
+BODY = '<p id="a">First.</p><p style="break-before: page">See <a class="pair" href="#a">it</a>.</p>'
+
+
+def test_the_hooks_find_the_folios_and_two_numbers_in_one_box(tmp_path: Path) -> None:
+    why, shown = _hooked(BODY, "", tmp_path)
+    assert why == ""
+    assert sorted((s.page, s.key, s.value) for s in shown) == [
+        (0, "", 1),
+        (1, "", 2),
+        (1, "a", 1),
+        (1, "a", 1),
+    ]
+    assert all(s.glyphs is not None and len(s.offsets) == 1 for s in shown)
+    assert all(len({g.split(":")[1] for g in s.glyphs}) == 1 for s in shown)  # tabular: one class
+    assert len({s.offsets[0] for s in shown if s.page == 1}) == 3  # three places on page 2
+
+
+@pytest.mark.parametrize(
+    ("css", "why"),
+    [
+        ("p::after { content: counter(page) }", "counter(page) outside a page margin"),
+        ("a::before { content: target-counters(attr(href url), section, '.') }", "target-counters()"),
+        ("a::before { content: target-text(attr(href url)) }", "target-text()"),
+        (
+            "p { bookmark-level: 1; bookmark-label: content(text) content(after) }",
+            "content() of a page number",
+        ),
+    ],
+)
+def test_the_hooks_refuse_numbers_they_cannot_follow(css: str, why: str, tmp_path: Path) -> None:
+    assert _hooked(BODY, css, tmp_path)[0] == why
+
+
+def test_proportional_figures_are_changed_in_place_only_into_digits_of_their_width(tmp_path: Path) -> None:
+    why, shown = _hooked(BODY, "a.pair::after { font-variant-numeric: proportional-nums }", tmp_path)
+    references = [s for s in shown if s.key == "a"]
+    assert why == "" and len(references) == 2
+    classes = [g.split(":")[1] for g in references[0].glyphs]
+    assert len(set(classes)) > 5  # Inter's proportional figures: most of different widths
+    data = renumber.as_data("", references)
+    laid = Numbers(1, {"a": 1})
+    wider = next(d for d in range(2, 10) if classes[d] != classes[1])
+    assert renumber.changes(data, laid, Numbers(1, {"a": wider})) is None  # "1" is narrower
+    assert renumber.changes(data, laid, laid) == {}

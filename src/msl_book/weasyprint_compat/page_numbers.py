@@ -14,13 +14,15 @@ While ``numbers_patch(state)`` is installed:
   number (the folio or an anchor's page), its value and counter style;
 - at drawing, each such text box's digits are found among the glyphs drawn (their place in
   the page's content stream), and the glyph of every digit 0–9 in the same font and
-  features is found by shaping the number's neighbourhood with each digit: the number is
-  changeable only if every digit shapes to one glyph of the same advance, with no kerning
-  against its neighbours. Those ten glyphs are added to the font's subset before the box is
-  drawn, so that the subset (and its /ToUnicode and /W) is the same whatever digits the
-  part shows;
-- anything that would carry a page number elsewhere (into a running head's string, an
-  outline title, ``content()`` or ``target-text()``, ``counters()``) makes the whole part
+  features is found by shaping the number's neighbourhood with each digit, and every pair of
+  digits: two digits can replace each other when they shape to single glyphs of one font
+  with the same geometry and the same advance in the font (a "class"; most often all ten
+  are one, tabular figures), with no kerning between digits. Those ten glyphs are added to
+  the font's subset before the box is drawn, so that the subset (and its /ToUnicode and /W)
+  is the same whatever digits the part shows;
+- anything that would carry a page number elsewhere or that is not marked (a running head's
+  string, an outline title, ``content()``, ``target-text()``, ``counters()``,
+  ``target-counters()``, ``counter(page)`` outside a page margin) makes the whole part
   unchangeable (``NumberState.unchangeable``): it is then laid out again, as before.
 """
 
@@ -35,13 +37,15 @@ from weasyprint.draw import text as draw_text
 from weasyprint.formatting_structure import boxes, build
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from weasyprint.text.fonts import get_pango_font_key
-from weasyprint.text.line_break import Layout
+from weasyprint.text.line_break import Layout, _font_style_cache_key
 from weasyprint.urls import get_url_tuple
 
 from .patch import Patch
 
-OPEN, CLOSE = "\ue0f0", "\ue0f1"  # private-use marks around a number while its text is put together
-_MARKED = re.compile(f"{OPEN}(.)(.*?){CLOSE}", re.S)
+# noncharacters (never in text) around a number while its text is put together: OPEN, the
+# number's index, SEPARATOR, its text, CLOSE
+OPEN, SEPARATOR, CLOSE = "\ufdd0", "\ufdd1", "\ufdd2"
+_MARKED = re.compile(f"{OPEN}([0-9]+){SEPARATOR}([^{CLOSE}]*){CLOSE}")
 DIGITS = "0123456789"
 _GLYPHS = re.compile(rb"<([0-9a-f]*)>")
 
@@ -113,7 +117,7 @@ class _Marking:
         if entry is None:
             return text
         self._numbers.append((entry[1], value, str(counter_type)))
-        return f"{OPEN}{chr(0xE100 + len(self._numbers) - 1)}{text}{CLOSE}"
+        return f"{OPEN}{len(self._numbers) - 1}{SEPARATOR}{text}{CLOSE}"
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._style, name)
@@ -147,8 +151,9 @@ def numbers_patch(state: NumberState) -> Patch:
             expected: list[tuple[str, str] | None] = []
             for type_, value in content_list:
                 if type_ == "counter()" and value[-1] != "none":
-                    folio = value[0] == "page" and page is not None
-                    expected.append(("folio", "") if folio else None)
+                    if value[0] == "page" and page is None:  # WeasyPrint fills it in later
+                        state.refuse("counter(page) outside a page margin")
+                    expected.append(("folio", "") if value[0] == "page" and page is not None else None)
                 elif type_ == "counters()" and value[-1] != "none":
                     if value[0] == "page":
                         state.refuse("counters(page)")
@@ -157,9 +162,8 @@ def numbers_patch(state: NumberState) -> Patch:
                     anchor_token, name = value[0], value[1]
                     anchor = _anchor_name(anchor_token, parent_box) if name == "page" else None
                     expected.append(("ref", anchor) if anchor else None)
-                elif type_ == "target-counters()":
-                    if value[1] == "page":
-                        state.refuse("target-counters(…, page)")
+                elif type_ == "target-counters()":  # how often it renders is not known here
+                    state.refuse("target-counters()")
                     expected = []
                     break
                 elif type_ == "target-text()":
@@ -175,10 +179,13 @@ def numbers_patch(state: NumberState) -> Patch:
             if numbers:
                 if state.strings:
                     state.refuse("a page number in a string-set or a bookmark label")
+                found = 0
                 for box in result or ():
                     for text_box in box.descendants() if isinstance(box, boxes.ParentBox) else [box]:
                         if isinstance(text_box, boxes.TextBox) and OPEN in text_box.text:
-                            _unmark(text_box, numbers, state)
+                            found += _unmark(text_box, numbers, state)
+                if found != len(numbers):
+                    state.refuse("a page number that is not in a text box")
             return result
 
         return compute_content_list
@@ -238,8 +245,9 @@ def numbers_patch(state: NumberState) -> Patch:
     )
 
 
-def _unmark(box: object, numbers: list, state: NumberState) -> None:
-    """Take the marks out of ``box``'s text; remember which characters each number is."""
+def _unmark(box: object, numbers: list, state: NumberState) -> int:
+    """Take the marks out of ``box``'s text; remember which characters each number is.
+    Returns how many numbers it held."""
     ranges: list[tuple[int, int, str, int, str]] = []
     parts: list[str] = []
     position, length = 0, 0
@@ -247,17 +255,22 @@ def _unmark(box: object, numbers: list, state: NumberState) -> None:
         before = box.text[position : match.start()]
         parts.append(before)
         length += len(before)
-        kind_key, value, style = numbers[ord(match.group(1)) - 0xE100]
-        digits = match.group(2)
-        ranges.append((length, length + len(digits), kind_key, value, style))
+        index, digits = int(match.group(1)), match.group(2)
+        if index >= len(numbers):
+            state.refuse("a page number's mark out of place")
+            continue
+        key, value, style = numbers[index]
+        ranges.append((length, length + len(digits), key, value, style))
         parts.append(digits)
         length += len(digits)
         position = match.end()
     parts.append(box.text[position:])
     box.text = "".join(parts)
-    if getattr(box, "_msl_numbers", None):  # a box made of two content lists' texts
-        state.refuse("a text box with the numbers of two content lists")
+    if any(mark in box.text for mark in (OPEN, SEPARATOR, CLOSE)):
+        state.refuse("a page number's mark out of place")
+        box.text = "".join(c for c in box.text if c not in (OPEN, SEPARATOR, CLOSE))
     box._msl_numbers = (box.text, ranges)
+    return len(ranges)
 
 
 def _ranges(textbox: object, marks: tuple) -> list[tuple[int, int, str, int, str]] | None:
@@ -331,41 +344,70 @@ def _prepare(stream: object, textbox: object, marks: tuple, text_overflow: str, 
         digit_positions = [i for i, g in enumerate(first) if head <= g[5] < head + (end - start)]
         if len(digit_positions) != end - start:  # one glyph per digit (one byte each in UTF-8)
             continue
-        # digits whose shapes give the same geometry (advances, offsets, the neighbours') can
-        # replace each other: most often all ten (tabular figures), but a variable font's
-        # instance may give one a slightly different advance
-        signatures: list[tuple] = []
-        glyph_of: list[int] = []
-        ok = True
-        for shape in shapes:
-            pairs = enumerate(zip(first, shape, strict=True))
-            if any(g[1] != g0[1] for i, (g0, g) in pairs if i not in digit_positions):
-                ok = False
-            glyphs_here = {shape[i][1] for i in digit_positions}
-            if len(glyphs_here) != 1 or any(shape[i][6] for i in digit_positions):
-                ok = False
-            glyph_of.append(shape[digit_positions[0]][1])
-            signatures.append(tuple((g[0], *g[2:]) for g in shape))
+        # digits whose shapes give the same geometry (advances, offsets, the neighbours') and
+        # have the same advance in the font (WeasyPrint writes the difference as kerning) can
+        # replace each other: most often all ten (tabular figures)
+        ok = all(len({shape[i][1] for i in digit_positions}) == 1 for shape in shapes)
+        ok = ok and len({shape[i][0] for shape in shapes for i in digit_positions}) == 1  # one font
+        ok = ok and not any(shape[i][6] for shape in shapes for i in digit_positions)
+        ok = ok and all(
+            g[1] == g0[1] for shape in shapes for i, (g0, g) in enumerate(zip(first, shape, strict=True))
+            if i not in digit_positions
+        )  # fmt: skip
+        glyph_of = [shape[digit_positions[0]][1] for shape in shapes]
         if not ok or any(g & pango.PANGO_GLYPH_UNKNOWN_FLAG for g in glyph_of):
             continue
-        font_key = first[digit_positions[0]][0]
-        if len({g[0] for i, g in enumerate(first) if i in digit_positions}) != 1:
-            continue
-        pango_font = fonts[font_key]
+        pango_font = fonts[first[digit_positions[0]][0]]
         font, font_size = stream.add_font(pango_font)
         if font.bitmap or font.svg or font.png or font.colr:
             continue
         if pango.pango_version() < 14802:
             font_size = textbox.style["font_size"]
-        for digit, glyph in zip(DIGITS, glyph_of, strict=True):
-            if glyph not in font.to_unicode:
-                font.to_unicode[glyph] = digit
-            if glyph not in font.widths:
-                pango.pango_font_get_glyph_extents(pango_font, glyph, stream.ink_rect, stream.logical_rect)
-                font.widths[glyph] = round(stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
+
+        advances = [
+            font.widths.get(glyph) or _advance(stream, pango_font, glyph, font_size) for glyph in glyph_of
+        ]
+        widths = [shape[digit_positions[0]][2] for shape in shapes]
+        if not _digits_do_not_kern(textbox, pango_font, glyph_of, widths, key_of):
+            continue
+        for digit, glyph, width in zip(DIGITS, glyph_of, advances, strict=True):
+            font.to_unicode.setdefault(glyph, digit)
+            font.widths.setdefault(glyph, width)
+        signatures = [
+            (*(tuple((g[0], *g[2:]) for g in shape)), width)
+            for shape, width in zip(shapes, advances, strict=True)
+        ]
         classes = {signature: n for n, signature in enumerate(dict.fromkeys(signatures))}
         found[index] = [f"{g:04x}:{classes[sign]}" for g, sign in zip(glyph_of, signatures, strict=True)]
     return {"ranges": ranges, "glyphs": found}
+
+
+def _advance(stream: object, pango_font: object, glyph: int, font_size: float) -> int:
+    """A glyph's advance in the font, as draw_first_line computes it."""
+    pango.pango_font_get_glyph_extents(pango_font, glyph, stream.ink_rect, stream.logical_rect)
+    return round(stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
+
+
+# "000102…99": every ordered pair of digits side by side; shaped, no digit may move another
+PAIRS = "".join(a + b for a in DIGITS for b in DIGITS)
+_KERNING: dict[tuple, bool] = {}  # (font, shaping style) -> no digit kerns with another
+
+
+def _digits_do_not_kern(
+    textbox: object, pango_font: object, glyph_of: list[int], widths: list[int], key_of
+) -> bool:
+    key = (get_pango_font_key(pango_font)[0], _font_style_cache_key(textbox.style, include_size=True),
+           str(textbox.style["letter_spacing"]), tuple(glyph_of))  # fmt: skip
+    if key not in _KERNING:
+        layout = Layout(textbox.style, textbox.justification_spacing)
+        layout.set_text(PAIRS)
+        line, _ = layout.get_first_line()
+        shaped = _glyphs(line, key_of)
+        _KERNING[key] = len(shaped) == len(PAIRS) and all(
+            g[1] == glyph_of[int(d)] and g[2] == widths[int(d)] and g[3] == 0 and g[4] == 0
+            for g, d in zip(shaped, PAIRS, strict=True)
+        )
+    return _KERNING[key]
 
 
 def _record(
@@ -386,9 +428,10 @@ def _record(
             continue
         for match in _GLYPHS.finditer(item):
             hexes = match.group(1)
-            if len(hexes) % 4:
-                tokens = []
-                break
+            if len(hexes) % 4:  # a bitmap font's one-byte glyphs
+                for *_, key, value, style in ranges:
+                    state.pending.append((page, 0, [], key, value, style, None))
+                return
             tokens += [(index, match.start(1) + 4 * k) for k in range(len(hexes) // 4)]
     line, _ = textbox.pango_layout.get_first_line()
     drawn = [g for g in _glyphs(line, lambda f: 0) if g[1] != pango.PANGO_GLYPH_EMPTY]

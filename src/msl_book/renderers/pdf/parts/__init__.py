@@ -99,7 +99,7 @@ def render(
 
         def again(stale: list[int]) -> None:
             noun = "part" if len(stale) == 1 else "parts"
-            say(f"Laying out {len(stale)} {noun} again: page numbers changed")
+            say(f"Numbering {len(stale)} {noun} again: page numbers changed")  # in place, or laid out
             runner.lay_out(again=stale)
 
         try:

@@ -45,10 +45,14 @@ def from_data(data: object) -> tuple[str, list[Shown]] | None:
 
 
 def changes(
-    numbers: dict | None, laid: Numbers, wanted: Numbers, sides_follow_folios: bool = False
+    numbers: dict | None,
+    laid: Numbers,
+    wanted: Numbers,
+    own: frozenset[str] = frozenset(),
+    sides_follow_folios: bool = False,
 ) -> Changes | None:
-    """The bytes that make the part laid out with ``laid`` the part laid out with ``wanted``;
-    None when it has to be laid out again."""
+    """The bytes that make the part laid out with ``laid`` the part laid out with ``wanted``
+    (``own``: the anchors the part holds); None when it has to be laid out again."""
     if laid == wanted:
         return {}
     parsed = from_data(numbers) if numbers is not None else None
@@ -70,8 +74,10 @@ def changes(
             if number.key not in wanted.values:
                 return None
             new = wanted.values[number.key] + number.value - laid.values[number.key]
-        else:  # an anchor of this very part
+        elif number.key in own:  # an anchor of this very part
             new = number.value + delta
+        else:  # shown with a guess the numbers do not have (a fresh layout might show none)
+            return None
         if new == number.value:
             continue
         text = str(new)
@@ -115,7 +121,9 @@ def verify(file: object, shown: list[Shown]) -> bool:
             if number.page not in contents:
                 contents[number.page] = pdf.pages[number.page].obj.Contents.read_bytes()
             data = contents[number.page]
-            for offset, digit in zip(number.offsets, str(number.value), strict=False):
+            if len(number.offsets) != len(str(number.value)):
+                return False
+            for offset, digit in zip(number.offsets, str(number.value), strict=True):
                 if data[offset : offset + 4] != number.glyphs[int(digit)][:4].encode():
                     return False
     return True

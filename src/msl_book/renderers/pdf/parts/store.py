@@ -10,8 +10,9 @@ what its layout said (its pages, where its anchors are, its fonts and diagnostic
 under a hash of its HTML alone and under its chapters' titles, its last page count and
 anchors, which the plan takes as its guesses: an edit that changes no page count is then
 laid out once, with its real numbers, and every other part comes from here. Under a hash of
-its HTML the store also keeps the numbers of the last build's part (``latest``): those its
-entry was laid out with, and those it was given in place (renumber).
+its HTML the store also keeps the numbers of its last rendering (``latest``; a book with an
+index renders twice a build): those its entry was laid out with, and those it was given in
+place (renumber).
 
 The store is in the output directory, which a project may come with (a committed dist/):
 entries are JSON and PDF files only, never executed; their names are keyed with a secret
@@ -241,8 +242,8 @@ class PartStore:
         return _digest(self.fingerprint, "latest", html)
 
     def latest(self, html: str) -> tuple[Numbers, Numbers] | None:
-        """The last build's part with this HTML: the numbers its PDF (an entry) was laid out
-        with, and those it was given, in place if they differ (renumber)."""
+        """The last rendering's part with this HTML: the numbers its PDF (an entry) was laid
+        out with, and those it was given, in place if they differ (renumber)."""
         data = self._load(self._latest_name(html))
         try:
             laid, given = (json.loads(data[key]) for key in ("laid", "given"))

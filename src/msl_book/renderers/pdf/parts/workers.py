@@ -203,7 +203,9 @@ class Runner:
         if laid is None:
             return False
         result = self.results[index]
-        found = renumber.changes(result.numbers, laid, numbers, self.settings.sides_follow_folios)
+        found = renumber.changes(
+            result.numbers, laid, numbers, self.pieces[index].ids, self.settings.sides_follow_folios
+        )
         if found is None:
             return False
         self.plan.give(index, numbers)
@@ -289,9 +291,7 @@ class Runner:
                     # its folios, so its pages' sides: it is written with them and its other
                     # numbers guessed, given the real ones in place later (or, on the wrong
                     # sides, not written: laid out again)
-                    first = self.plan.numbers()[child.index].first
-                    self._started[child.index] = Numbers(first, self._started[child.index].values)
-                    reply = ("first", first)
+                    reply = ("first", self.plan.numbers()[child.index].first)
                 try:
                     child.conn.send(reply)
                 except OSError:  # it died while it waited (BrokenPipeError)
@@ -310,14 +310,14 @@ class Runner:
                     self.report if final and child.index not in self.early else self.measuring, diagnostics
                 )
             elif kind == "written":
-                _, fonts, diagnostics, numbers = message
+                _, fonts, diagnostics, numbers, first = message
                 result = self.results[child.index]
                 result.fonts = fonts
                 result.diagnostics += diagnostics
                 result.numbers = numbers
                 given = self.plan.parts[child.index].given
                 if given is None:  # it asked for its numbers in vain: written with its guesses
-                    given = self._started[child.index]
+                    given = Numbers(first, self._started[child.index].values)  # and the folio it took
                     self.provisional.add(child.index)
                 later = child.index in self.early or child.index in self.provisional
                 add_diagnostics(self.measuring if later else self.report, diagnostics)
@@ -457,7 +457,7 @@ def work(
             if not numbering.unchangeable and not renumber.verify(file, shown):
                 numbering.refuse("a page number not where it was recorded")
             numbers = renumber.as_data(numbering.unchangeable, shown)
-            conn.send(("written", layout.fonts, report.items, numbers))
+            conn.send(("written", layout.fonts, report.items, numbers, state.first_number))
         conn.send(("exit",))
     except BaseException as exc:
         report_failure(conn, exc)
