@@ -75,6 +75,7 @@ class NumberState:
     pending: list[tuple] = field(default_factory=list, repr=False)
     current: list = field(default_factory=lambda: [None, None], repr=False)
     strings: int = 0  # inside a string-set or a bookmark label
+    shapes: dict = field(default_factory=dict, repr=False)  # page_numbers._shapes' cache
 
     def refuse(self, why: str) -> None:
         self.unchangeable = self.unchangeable or why
@@ -218,7 +219,7 @@ def numbers_patch(state: NumberState) -> Patch:
             if not marks:
                 return original(stream, textbox, text_overflow, block_ellipsis, matrix)
             page, page_stream = state.current
-            found = _prepare(stream, textbox, marks, text_overflow, block_ellipsis)
+            found = _prepare(stream, textbox, marks, text_overflow, block_ellipsis, state.shapes)
             start = len(stream.stream)
             result = original(stream, textbox, text_overflow, block_ellipsis, matrix)
             if page is None or stream is not page_stream:
@@ -309,7 +310,9 @@ def _glyphs(layout_line: object, font_key_of) -> list[tuple]:
     return found
 
 
-def _prepare(stream: object, textbox: object, marks: tuple, text_overflow: str, block_ellipsis: str) -> dict:
+def _prepare(
+    stream: object, textbox: object, marks: tuple, text_overflow: str, block_ellipsis: str, cache: dict
+) -> dict:
     """Before the box is drawn: for each number, whether it can be changed, and the glyphs
     of 0–9 (added to the font, so its subset has them whatever the digits shown)."""
     found: dict[int, list[str] | None] = {}
@@ -330,13 +333,7 @@ def _prepare(stream: object, textbox: object, marks: tuple, text_overflow: str, 
             continue
         # the number and one character either side: kerning reaches no further
         lo, hi = max(0, start - 1), min(len(text), end + 1)
-        shapes = []
-        for digit in DIGITS:
-            variant = text[lo:start] + digit * (end - start) + text[end:hi]
-            layout = Layout(textbox.style, textbox.justification_spacing)
-            layout.set_text(variant)
-            line, _ = layout.get_first_line()
-            shapes.append(_glyphs(line, key_of))
+        shapes = _shapes(textbox, text[lo:start], end - start, text[end:hi], key_of, fonts, cache)
         first = shapes[0]
         if any(len(shape) != len(first) for shape in shapes):
             continue
@@ -380,6 +377,29 @@ def _prepare(stream: object, textbox: object, marks: tuple, text_overflow: str, 
         classes = {signature: n for n, signature in enumerate(dict.fromkeys(signatures))}
         found[index] = [f"{g:04x}:{classes[sign]}" for g, sign in zip(glyph_of, signatures, strict=True)]
     return {"ranges": ranges, "glyphs": found}
+
+
+def _shapes(textbox: object, before: str, length: int, after: str, key_of, fonts: dict, cache: dict) -> list:
+    """The glyphs of the number's neighbourhood with each digit in turn; the same for every
+    number of one length between the same characters in the same shaping style (a contents
+    page has hundreds), so kept in ``cache`` for the document."""
+    style = textbox.style
+    key = (
+        before, length, after, _font_style_cache_key(style, include_size=True), textbox.justification_spacing,
+        *(str(style[name]) for name in ("font_kerning", "letter_spacing", "word_spacing", "overflow_wrap",
+                                        "direction", "text_decoration_line")),
+    )  # fmt: skip
+    if key not in cache:
+        shapes = []
+        for digit in DIGITS:
+            layout = Layout(style, textbox.justification_spacing)
+            layout.set_text(before + digit * length + after)
+            line, _ = layout.get_first_line()
+            shapes.append(_glyphs(line, key_of))
+        cache[key] = (shapes, dict(fonts))
+    shapes, used = cache[key]
+    fonts.update(used)
+    return shapes
 
 
 def _advance(stream: object, pango_font: object, glyph: int, font_size: float) -> int:
