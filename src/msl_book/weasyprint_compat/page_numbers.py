@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 import weasyprint.document
+from pydyf import _to_bytes  # how pydyf writes a stream's items: their offsets are these lengths
 from weasyprint.css import targets
 from weasyprint.draw import text as draw_text
 from weasyprint.formatting_structure import boxes, build
@@ -80,6 +81,11 @@ class NumberState:
     def refuse(self, why: str) -> None:
         self.unchangeable = self.unchangeable or why
 
+    def unknown(self, page: int, ranges: list) -> None:
+        """Numbers drawn where they cannot be changed in place."""
+        for *_, key, value, style in ranges:
+            self.pending.append((page, 0, [], key, value, style, None))
+
     def finish(self) -> list[Shown]:
         """Once the PDF is written: every number's byte offsets in its page's stream."""
         starts: dict[int, list[int]] = {}
@@ -87,7 +93,7 @@ class NumberState:
             offsets, position = [], 0
             for item in stream.stream:
                 offsets.append(position)
-                position += len(_bytes(item)) + 1
+                position += len(_to_bytes(item)) + 1
             starts[page] = offsets
         self.shown = [
             Shown(page, key, value, style, [starts[page][item] + o for o in within] if within else [], glyphs)
@@ -96,14 +102,6 @@ class NumberState:
         self.pending.clear()
         self.streams.clear()
         return self.shown
-
-
-def _bytes(item: object) -> bytes:
-    if isinstance(item, bytes):
-        return item
-    if isinstance(item, str):
-        return item.encode()
-    return item.data if hasattr(item, "data") else str(item).encode()
 
 
 class _Marking:
@@ -219,14 +217,13 @@ def numbers_patch(state: NumberState) -> Patch:
             if not marks:
                 return original(stream, textbox, text_overflow, block_ellipsis, matrix)
             page, page_stream = state.current
+            if page is None or stream is not page_stream:
+                state.unknown(page or 0, marks[1])
+                state.refuse("a page number drawn outside a page's own content")
+                return original(stream, textbox, text_overflow, block_ellipsis, matrix)
             found = _prepare(stream, textbox, marks, text_overflow, block_ellipsis, state.shapes)
             start = len(stream.stream)
             result = original(stream, textbox, text_overflow, block_ellipsis, matrix)
-            if page is None or stream is not page_stream:
-                for _, _, key, value, style in marks[1]:
-                    state.pending.append((page or 0, 0, [], key, value, style, None))
-                    state.refuse("a page number drawn outside a page's own content")
-                return result
             _record(state, page, stream, start, textbox, marks, found)
             return result
 
@@ -435,30 +432,26 @@ def _record(
 ) -> None:
     """After the box is drawn: where each number's digits went in the stream."""
     ranges = found.get("ranges")
-    all_ranges = marks[1]
     if ranges is None:
-        for *_, key, value, style in all_ranges:
-            state.pending.append((page, 0, [], key, value, style, None))
+        state.unknown(page, marks[1])
         return
     # the hex glyph tokens drawn, in order: (item index, offset in the item)
     tokens: list[tuple[int, int]] = []
     for index in range(start, len(stream.stream)):
-        item = _bytes(stream.stream[index])
+        item = _to_bytes(stream.stream[index])
         if not item.endswith(b"] TJ"):
             continue
         for match in _GLYPHS.finditer(item):
             hexes = match.group(1)
             if len(hexes) % 4:  # a bitmap font's one-byte glyphs
-                for *_, key, value, style in ranges:
-                    state.pending.append((page, 0, [], key, value, style, None))
+                state.unknown(page, ranges)
                 return
             tokens += [(index, match.start(1) + 4 * k) for k in range(len(hexes) // 4)]
     line, _ = textbox.pango_layout.get_first_line()
     drawn = [g for g in _glyphs(line, lambda f: 0) if g[1] != pango.PANGO_GLYPH_EMPTY]
     text = textbox.pango_layout.text
     if len(drawn) != len(tokens) or not text.startswith(textbox.text):
-        for *_, key, value, style in ranges:
-            state.pending.append((page, 0, [], key, value, style, None))
+        state.unknown(page, ranges)
         return
     byte_at = [len(text[:i].encode()) for i in range(len(textbox.text) + 1)]
     for index, (a, b, key, value, style) in enumerate(ranges):
@@ -473,7 +466,7 @@ def _record(
             and all(f"{drawn[i][1]:04x}" == glyphs[int(textbox.text[a + k])][:4] for k, i in enumerate(where))
         )
         if not usable:
-            state.pending.append((page, 0, [], key, value, style, None))
+            state.unknown(page, [(a, b, key, value, style)])
             continue
         item = next(iter(items))
         state.pending.append((page, item, [tokens[i][1] for i in where], key, value, style, glyphs))

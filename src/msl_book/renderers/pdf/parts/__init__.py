@@ -139,7 +139,7 @@ def render(
             target,
             tmp,
             settings.direction,
-            [runner.changes[i] if i in runner.renumbered else None for i in range(len(pieces))],
+            runner.changes,
         )
         joining = True
         return layout

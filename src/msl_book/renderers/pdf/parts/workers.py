@@ -86,9 +86,7 @@ class Runner:
         # numbers the plan gave it instead (renumber), if any
         self.laid_with: list[Numbers | None] = [None] * len(pieces)
         self.changes: list[renumber.Changes | None] = [None] * len(pieces)
-        self.renumbered: set[int] = set()  # given their numbers in place: reported as final
         self.in_place: set[int] = set()  # given numbers in place that the last build did not give them
-        self.provisional: set[int] = set()  # written with numbers that were guesses
         self._started: dict[int, Numbers] = {}
         self.results = [Stored() for _ in pieces]
         self.context = multiprocessing.get_context("fork")
@@ -159,49 +157,46 @@ class Runner:
             else:
                 self._receive()
 
+    @property
+    def renumbered(self) -> set[int]:
+        """The parts given their numbers in place (reported as final)."""
+        return {i for i, found in enumerate(self.changes) if found is not None}
+
     def _reuse(self, index: int, numbers: Numbers) -> bool:
         """Take part ``index`` laid out with ``numbers`` from the store, if it has it, or the
         part the last build gave these numbers in place."""
         if self.store is None:
             return False
-        html = self.pieces[index].html
-        stored = self.store.get(html, numbers, self.files[index])
-        if stored is not None:
-            self._take(index, numbers, stored)
+        if self._take(index, numbers):
             return True
-        latest = self.store.latest(html)
+        latest = self.store.latest(self.pieces[index].html)
         if latest is None or latest[1] != numbers or latest[0] == numbers:
             return False
-        stored = self.store.get(html, latest[0], self.files[index])
+        return self._take(index, latest[0]) and self._renumber(index, numbers, new=False)
+
+    def _take(self, index: int, numbers: Numbers) -> bool:
+        """Take the store's part ``index`` laid out with ``numbers``, if it has it."""
+        stored = self.store.get(self.pieces[index].html, numbers, self.files[index]) if self.store else None
         if stored is None:
             return False
-        self._take(index, latest[0], stored)
-        return self._renumber(index, numbers, new=False)
-
-    def _take(self, index: int, numbers: Numbers, stored: Stored) -> None:
         self.plan.give(index, numbers)
         self.plan.measured(index, len(stored.pages), stored.anchors)
         self.results[index] = stored
         self.laid_with[index], self.changes[index] = numbers, None
-        self.renumbered.discard(index)
         self.in_place.discard(index)
         self.from_store.add(index)  # its diagnostics are reported once it is known to be final
+        return True
 
     def _renumber(self, index: int, numbers: Numbers, new: bool = True) -> bool:
         """Give part ``index`` these numbers in place: its file of this build, or else the
         store's part of the last build with its HTML (renumber). ``new``: numbers the last
         build did not give it."""
         laid = self.laid_with[index]
-        html = self.pieces[index].html
-        if laid is None and self.store is not None:
-            latest = self.store.latest(html)
-            stored = None if latest is None else self.store.get(html, latest[0], self.files[index])
-            if stored is None:
-                return False
-            self._take(index, latest[0], stored)
-            laid = latest[0]
         if laid is None:
-            return False
+            latest = self.store.latest(self.pieces[index].html) if self.store else None
+            if latest is None or not self._take(index, latest[0]):
+                return False
+            laid = latest[0]
         result = self.results[index]
         found = renumber.changes(
             result.numbers, laid, numbers, self.pieces[index].ids, self.settings.sides_follow_folios
@@ -211,7 +206,6 @@ class Runner:
         self.plan.give(index, numbers)
         self.changes[index] = found
         result.pages = renumber.relabel(result.pages, numbers.first)
-        self.renumbered.add(index)
         if new and found:
             self.in_place.add(index)
         return True
@@ -240,9 +234,7 @@ class Runner:
         self.laid_out += 1
         self._started[index] = numbers
         self.laid_with[index], self.changes[index] = None, None
-        self.renumbered.discard(index)
         self.in_place.discard(index)
-        self.provisional.discard(index)
         self.from_store.discard(index)
         self.early.discard(index)  # phase 1 adds it back; later, the guesses were not the numbers
         theirs.close()
@@ -316,10 +308,10 @@ class Runner:
                 result.diagnostics += diagnostics
                 result.numbers = numbers
                 given = self.plan.parts[child.index].given
-                if given is None:  # it asked for its numbers in vain: written with its guesses
+                provisional = given is None  # it asked for its numbers in vain: written with its guesses
+                if provisional:
                     given = Numbers(first, self._started[child.index].values)  # and the folio it took
-                    self.provisional.add(child.index)
-                later = child.index in self.early or child.index in self.provisional
+                later = child.index in self.early or provisional
                 add_diagnostics(self.measuring if later else self.report, diagnostics)
                 self.laid_with[child.index] = given
                 if self.store is not None:
