@@ -101,7 +101,7 @@ def test_a_bug_in_a_worker_keeps_its_traceback(tmp_path, monkeypatch, in_parts):
 def test_the_process_joining_the_parts_killed_by_the_system(tmp_path, monkeypatch, in_parts):
     from msl_book.renderers.pdf import merge
 
-    monkeypatch.setattr(merge, "merge", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
+    monkeypatch.setattr(merge.Joined, "join", lambda *args: os.kill(os.getpid(), signal.SIGKILL))
     project, out = make_book(tmp_path), tmp_path / "out"
     before = _earlier_outputs(out)
     result = run_cli("build", str(project), "--output", str(out))

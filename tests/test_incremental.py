@@ -156,6 +156,31 @@ def test_an_edit_lays_out_only_its_own_part(book: Path) -> None:
     assert len(list(store.glob("*.pdf"))) == 6  # five parts, and the edited one as it was before
 
 
+def test_a_live_process_joins_only_the_parts_that_changed(book: Path, tmp_path: Path) -> None:
+    """The process that joined the parts keeps them (parts/joiner.py): after a small edit it
+    copies one part into the joined PDF, after one that grows a part past the room it had
+    it joins every part afresh; the bytes are a cold build's either way."""
+    from msl_book.renderers.pdf.parts import joiner
+
+    out = book / "dist"
+    _build(book, out, force=False, epub=False)
+    path = _chapters(book)[1]
+    head, blocks = _body(path)
+    words = blocks[_prose(blocks)[0]].split(" ")
+    words[3], words[5] = words[5], words[3]
+    blocks[_prose(blocks)[0]] = " ".join(words)
+    path.write_text(head + "\n\n".join(blocks), "utf-8")
+    pdf, _, said = _build(book, out, force=False, epub=False)
+    assert "4 of 5 parts unchanged, 1 layouts made" in said
+    assert joiner.copied[-1] == 1
+    assert pdf == _build(book, tmp_path / "cold-1", force=True, epub=False)[0]
+    prose = [re.sub(r"\[\^[^\]]*\]", "", blocks[i]) for i in _prose(blocks)]
+    path.write_text(head + "\n\n".join(blocks + prose + prose), "utf-8")  # its prose three times
+    pdf, _, _ = _build(book, out, force=False, epub=False)
+    assert joiner.copied[-1] == 4  # every part but the front matter, the join's base
+    assert pdf == _build(book, tmp_path / "cold-2", force=True, epub=False)[0]
+
+
 def test_pages_added_later_keep_a_chapter_that_only_links_to_what_moved(book: Path, tmp_path: Path) -> None:
     """Pages added to the last chapter move the glossary, which the first chapter links to,
     and the answers at the back, whose page numbers the other chapters' questions show. A

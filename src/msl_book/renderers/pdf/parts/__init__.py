@@ -25,12 +25,12 @@ from ....errors import Failure, Report
 from ....outputs import UNTOUCHED
 from ....weasyprint_compat.warm import warm_up
 from .. import layout as pdf_layout
-from .. import merge
 from ..pages import PageInfo, page_label_ranges
+from . import joiner
 from .plan import NotSettled, PartPlan, Plan, settle
 from .split import describe, split
 from .store import PartStore
-from .workers import Runner, Settings, add_diagnostics, death, report_failure
+from .workers import Runner, Settings, add_diagnostics
 
 PART_CHARS = 30_000  # characters of text per part: about 10 A4 pages, a chapter or so
 CHARS_PER_PAGE_GUESS = 3_000  # of print HTML (3,100 in the benchmark books, 2,700 in the handbook)
@@ -140,6 +140,8 @@ def render(
             tmp,
             settings.direction,
             runner.changes,
+            # a live process keeps the joined parts for the next build's join
+            str(store.directory) if store is not None and store.read else None,
         )
         joining = True
         return layout
@@ -183,42 +185,21 @@ def _join(
     tmp: Path,
     direction: str,
     changes: list | None = None,
+    keep_as: str | None = None,
 ) -> Callable[[], None]:
-    """Join the parts in another process, so the EPUB can be packaged meanwhile; returns the
-    function that waits for the PDF."""
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-
-    def join() -> None:
-        try:
-            merge.merge(files, [set(ids) for ids in owned], ranges, target, direction, changes)
-            send.send(("joined",))
-        except BaseException as exc:
-            report_failure(send, exc)
-
-    process = context.Process(target=join, daemon=True)
-    process.start()
-    send.close()
-    result: list[tuple] = []
+    """Join the parts in another process (``joiner``), so the EPUB can be packaged
+    meanwhile; returns the function that waits for the PDF."""
+    request = joiner.Request(files, [set(ids) for ids in owned], ranges, target, direction, changes or [])
+    try:
+        wait = joiner.join(request, keep_as)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
     def written() -> None:
-        if not result:
-            try:
-                result.append(receive.recv())
-            except EOFError:
-                result.append(("died",))
-            process.join()
+        try:
+            wait()
+        finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        kind = result[0][0]
-        if kind == "died":
-            raise Failure(
-                f"joining the parts of {target.name} failed: {death(process.exitcode)}; {UNTOUCHED}"
-            )
-        if kind == "oserror":
-            raise OSError(*result[0][1:])
-        if kind == "bug":
-            if result[0][2]:
-                raise Failure(f"joining the parts of {target.name} failed: it ran out of memory; {UNTOUCHED}")
-            raise RuntimeError(f"joining the parts failed:\n{result[0][1]}")
 
     return written

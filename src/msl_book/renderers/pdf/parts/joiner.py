@@ -1,0 +1,147 @@
+"""The process that joins a book's parts (``merge.Joined``), in the background so the EPUB
+is packaged meanwhile.
+
+In a live process (``build --watch``, ``serve``: the store is read) the process is kept
+between builds, one per output (``KEPT`` at most), with the joined PDF in its memory: after
+an edit it copies into it only the parts that changed, and the join of a 1,000-page book
+takes a part's time instead of the whole book's. Otherwise, and after any failure, it joins
+once and exits. If a kept process has died meanwhile (the system killed it), the next
+build starts another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from ....errors import Failure
+from ....outputs import UNTOUCHED
+from .. import merge
+from .workers import death, report_failure
+
+KEPT = 2  # live joins kept: a book's screen and print editions
+
+
+@dataclass
+class Request:
+    files: list[Path]
+    owned: list[set[str]]
+    label_ranges: list[tuple[int, str, object]]
+    target: Path
+    direction: str
+    changes: list
+
+
+def serve(conn: Connection) -> None:
+    """In the joining process: join each request, keeping the joined parts for the next."""
+    joined: merge.Joined | None = None
+    while True:
+        try:
+            request: Request = conn.recv()
+        except EOFError:
+            return
+        try:
+            files, owned = request.files, request.owned
+            changes = request.changes or [None] * len(files)
+            base = merge.part_key(files[0], owned[0], changes[0])
+            if joined is None or joined.worn() or joined.key != base:
+                joined = None
+                joined = merge.Joined(files[0], owned[0], changes[0])
+            try:
+                data = joined.join(files, owned, request.label_ranges, request.direction, changes)
+            except merge.Stale:
+                joined = None
+                joined = merge.Joined(files[0], owned[0], changes[0])
+                data = joined.join(files, owned, request.label_ranges, request.direction, changes)
+            request.target.write_bytes(data)
+            conn.send(("joined", joined.copied))
+        except BaseException as exc:
+            joined = None  # half joined: made afresh next time
+            report_failure(conn, exc)
+            if not isinstance(exc, Exception):
+                raise
+
+
+@dataclass
+class _Process:
+    process: multiprocessing.Process
+    conn: Connection
+
+    @classmethod
+    def start(cls) -> _Process:
+        context = multiprocessing.get_context("fork")
+        mine, theirs = context.Pipe()
+        process = context.Process(target=serve, args=(theirs,), daemon=True)
+        process.start()
+        theirs.close()
+        return cls(process, mine)
+
+    def close(self) -> None:
+        self.conn.close()  # it exits when it reads the end of the pipe
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+_LIVE: OrderedDict[str, _Process] = OrderedDict()
+copied: list[int] = []  # how many parts each join of this process copied (tests)
+
+
+def join(request: Request, keep_as: str | None) -> Callable[[], None]:
+    """Start joining ``request`` (in the process kept as ``keep_as``, if any); returns the
+    function that waits for the PDF and raises what went wrong."""
+    joiner = _LIVE.pop(keep_as, None) if keep_as is not None else None
+    if joiner is not None and not joiner.process.is_alive():
+        joiner.close()
+        joiner = None
+    if joiner is None:
+        joiner = _Process.start()
+    try:
+        joiner.conn.send(request)
+    except OSError:  # it died just now (BrokenPipeError): another one
+        joiner.close()
+        joiner = _Process.start()
+        joiner.conn.send(request)
+    result: list[tuple] = []
+
+    def written() -> None:
+        if not result:
+            try:
+                result.append(joiner.conn.recv())
+            except EOFError:
+                result.append(("died",))
+            if result[0][0] == "joined":
+                copied.append(result[0][1])
+            if result[0][0] == "joined" and keep_as is not None:
+                _LIVE[keep_as] = joiner
+                while len(_LIVE) > KEPT:
+                    _LIVE.popitem(last=False)[1].close()
+            else:
+                joiner.close()
+        kind = result[0][0]
+        target = request.target
+        if kind == "died":
+            raise Failure(
+                f"joining the parts of {target.name} failed: {death(joiner.process.exitcode)}; {UNTOUCHED}"
+            )
+        if kind == "oserror":
+            raise OSError(*result[0][1:])
+        if kind == "bug":
+            if result[0][2]:
+                raise Failure(f"joining the parts of {target.name} failed: it ran out of memory; {UNTOUCHED}")
+            raise RuntimeError(f"joining the parts failed:\n{result[0][1]}")
+
+    return written
+
+
+def stop() -> None:
+    """End the kept joining processes (tests; a live process ends them as it exits)."""
+    while _LIVE:
+        with contextlib.suppress(OSError):
+            _LIVE.popitem()[1].close()
