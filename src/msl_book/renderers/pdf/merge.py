@@ -212,9 +212,12 @@ class Joined:
         elif len(keys) != len(self.parts):
             raise Stale("the book has more or fewer parts")
         else:
-            for index, ((file, anchors, found), key) in enumerate(zip(todo, keys, strict=True)):
-                if self.parts[index].key != key:
-                    self._replace(index, file, anchors, found, key)
+            changed = [i for i, key in enumerate(keys) if self.parts[i].key != key]
+            if len(changed) > max(1, len(keys) // 4):  # QPDF copies them afresh faster than they move
+                raise Stale("most parts changed")
+            for index in changed:
+                (file, anchors, found), key = todo[index], keys[index]
+                self._replace(index, file, anchors, found, key)
         return self._tie(label_ranges, direction)
 
     def _replace(self, index: int, file: Path, anchors: set[str], found: object, key: tuple) -> None:
