@@ -198,3 +198,23 @@ def test_one_process_parses_the_stylesheets_again_only_when_they_or_their_fonts_
     pdf_bold, _ = built()
     assert len(parsed) == 2, "a new version of a font the stylesheets load was not loaded"
     assert pdf_bold != pdf
+
+
+def test_tokens_made_ahead_while_waiting_give_a_cold_builds_bytes(book: Path, tmp_path: Path) -> None:
+    """Between saves, --watch unpickles the next build's copies of the chapters' tokens
+    (markdown.make_spares); the next build takes every one but the edited chapter's, and
+    its files are a cold build's. A save that is waiting stops it at once."""
+    from msl_book.markdown import shared_markdown
+
+    md = shared_markdown()
+    out = book / "dist"
+    _build(book, out, force=False)
+    assert md.make_spares(lambda: True) == 0
+    _build(book, tmp_path / "again", force=False)  # the chapters asked for again
+    ready = md.make_spares(lambda: False)
+    assert ready >= len(_chapters(book)), ready
+    insert(book, random.Random(SEED))
+    pdf, epub, _ = _build(book, out, force=False)
+    assert len(md._spares) == 1  # the edited chapter's, as it was
+    cold_pdf, cold_epub, _ = _build(book, tmp_path / "cold", force=True)
+    assert (pdf, epub) == (cold_pdf, cold_epub)

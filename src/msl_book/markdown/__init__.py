@@ -12,9 +12,11 @@ before any HTML is written. Nothing here reads files or knows about output forma
 
 from __future__ import annotations
 
+import gc
 import pickle
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -87,6 +89,10 @@ class Markdown:
         # fast as parsing): a live process (build --watch) parses each version of a chapter once
         # (with the example items before it and the book's example labels, as they were)
         self._parsed: OrderedDict[tuple, tuple[bytes, ExampleState]] = OrderedDict()
+        # the chapters parsed (or taken from the cache) since spares were last made, and the
+        # copies of their tokens made ahead, while a live process waited for a save
+        self._asked: dict[tuple, None] = {}
+        self._spares: dict[tuple, list] = {}
 
     def _tokens(
         self, text: str, examples: ExampleState, references: tuple[tuple[str, int], ...]
@@ -101,12 +107,19 @@ class Markdown:
         return tokens, after
 
     def _parse(
-        self, text: str, examples: ExampleState, references: tuple[tuple[str, int], ...]
+        self, text: str, examples: ExampleState, references: tuple[tuple[str, int], ...], tokens: bool = True
     ) -> tuple[list, ExampleState]:
+        """The tokens (none without ``tokens``: only the example items are wanted) and
+        the example items numbered after them."""
         key = (text, examples, references)
         if (hit := self._parsed.get(key)) is not None:
             self._parsed.move_to_end(key)
-            return pickle.loads(hit[0]), hit[1]
+            if not tokens:
+                return [], hit[1]
+            self._asked[key] = None
+            spare = self._spares.pop(key, None)
+            return (pickle.loads(hit[0]) if spare is None else spare), hit[1]
+        self._asked[key] = None
         env = examples.env(references)
         tokens = self.md.parse(text, env)
         after = ExampleState.of(env)
@@ -115,11 +128,33 @@ class Markdown:
             self._parsed.popitem(last=False)
         return tokens, after
 
+    def make_spares(self, busy: Callable[[], bool]) -> int:
+        """While a live process waits for the next save (build --watch, serve's paged
+        view): unpickle now, for every chapter the builds since the last call parsed, the
+        copy of its tokens the next build takes (the passes change tokens, so each build
+        needs its own: 0.45 s of a live rebuild of the 1,000-page benchmark book went to
+        unpickling them). Stops as soon as ``busy()`` (a save came); returns how many
+        copies are ready."""
+        asked, self._asked = self._asked, {}
+        self._spares = {key: tokens for key, tokens in self._spares.items() if key in asked}
+        was = gc.isenabled()
+        gc.disable()  # as when reading the book: many objects, no cycles
+        try:
+            for key in asked:
+                if busy():
+                    break
+                if key not in self._spares and (hit := self._parsed.get(key)) is not None:
+                    self._spares[key] = pickle.loads(hit[0])
+        finally:
+            if was:
+                gc.enable()
+        return len(self._spares)
+
     def examples_after(self, text: str, examples: ExampleState = NO_EXAMPLES) -> ExampleState:
         """The example items numbered once ``text`` (a chapter body) is parsed after ``examples``."""
         if not EXAMPLE_HINT.search(text):  # nothing to parse for: no example item
             return examples
-        return self._parse(text, examples, ())[1]
+        return self._parse(text, examples, (), tokens=False)[1]
 
     def parse_body(
         self,

@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import os
+import select
 import sys
 import traceback
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 def serve_builds(project: Path, output: Path) -> None:
     from ..build import BuildOptions
     from ..cli import _build_once
+    from ..markdown import shared_markdown
 
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     # nothing else written to standard output can mix with the answers; standard error (a
@@ -45,6 +47,8 @@ def serve_builds(project: Path, output: Path) -> None:
         answers.flush()
         if bug:
             return
+        # while no request waits: the next build's copies of the chapters' tokens
+        shared_markdown().make_spares(lambda: bool(select.select([sys.stdin], [], [], 0)[0]))
 
 
 if __name__ == "__main__":
