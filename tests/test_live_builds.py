@@ -218,3 +218,36 @@ def test_tokens_made_ahead_while_waiting_give_a_cold_builds_bytes(book: Path, tm
     assert len(md._spares) == 1  # the edited chapter's, as it was
     cold_pdf, cold_epub, _ = _build(book, tmp_path / "cold", force=True)
     assert (pdf, epub) == (cold_pdf, cold_epub)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_kept_joining_process_ends_with_its_pipe_or_its_parent() -> None:
+    """A kept joining process (parts/joiner.py) ends by itself once the build's process
+    closes its pipe (exit status 0, not killed), even with another kept one alive, and when
+    that process dies without closing anything (SIGKILL)."""
+    from msl_book.renderers.pdf.parts import joiner
+
+    kept = joiner._Process.start()
+    joiner._LIVE["test"] = kept
+    other = joiner._Process.start()  # forked with a copy of kept's pipe: closed in it
+    other.close()
+    assert other.process.exitcode == 0
+    joiner.stop()
+    assert kept.process.exitcode == 0
+    code = (
+        "import os, signal\n"
+        "from msl_book.renderers.pdf.parts import joiner\n"
+        "print(joiner._Process.start().process.pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    orphan = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+    deadline = time.monotonic() + 30
+    while _alive(orphan) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(orphan)

@@ -165,8 +165,10 @@ class Joined:
     as they were copied, the rest copied anew; what ties the parts together (the parent
     tree, the document element's kids, the IDs, the named destinations, the outline, the
     page labels) is made again from every part's record. QPDF writes only the objects
-    reachable from the catalog, numbered in the order it reaches them, so the bytes are
-    those of a join of the same files from scratch (tests/test_incremental.py)."""
+    reachable from the catalog, but orders the objects of each object stream by their
+    numbers in memory: a part copied anew takes the numbers its previous version had
+    (``_replace``), and the bytes are those of a join of the same files from scratch
+    (tests/test_live_builds.py, tests/test_incremental.py)."""
 
     def __init__(self, base: Path, anchors: set[str], found: object) -> None:
         self.key = part_key(base, anchors, found)
@@ -185,9 +187,11 @@ class Joined:
         self.parts: list[_Part] = []
         self.left_over = 0  # objects of parts copied before, no longer joined
         self.copied = 0  # parts the last join copied
+        self.direction = "ltr"  # the last join's (rtl: its viewer preferences say so)
 
     def worn(self) -> bool:
-        """More objects left over from earlier joins than joined: better made afresh."""
+        """More objects left over from earlier joins (parts copied before, what tied them
+        together) than joined: better made afresh."""
         return self.left_over > max(sum(len(p.slots) for p in self.parts), 1000)
 
     def join(
@@ -296,6 +300,8 @@ class Joined:
 
     def _tie(self, label_ranges: list[tuple[int, str, object]], direction: str) -> bytes:
         out = self.out
+        self.direction = direction
+        before = out.make_indirect(Dictionary()).objgen[0]  # what this makes is left over next time
         tree = out.Root.StructTreeRoot
         nums = list(self.base_nums)
         next_key = self.base_next
@@ -352,6 +358,7 @@ class Joined:
             out.Root.ViewerPreferences.Direction = Name.R2L
         # Saved to memory: when QPDF itself meets a full disk, it can abort the process
         # instead of raising; Python's own write raises an OSError that says so.
+        self.left_over += out.make_indirect(Dictionary()).objgen[0] - before + 1
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return buffer.getvalue()

@@ -140,7 +140,7 @@ def render(
             tmp,
             settings.direction,
             runner.changes,
-            # a live process keeps the joined parts for the next build's join
+            # kept for the next build's join (build --watch, serve), unless --force
             str(store.directory) if store is not None and store.read else None,
         )
         joining = True

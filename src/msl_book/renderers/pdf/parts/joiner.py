@@ -1,19 +1,22 @@
 """The process that joins a book's parts (``merge.Joined``), in the background so the EPUB
 is packaged meanwhile.
 
-In a live process (``build --watch``, ``serve``: the store is read) the process is kept
-between builds, one per output (``KEPT`` at most), with the joined PDF in its memory: after
-an edit it copies into it only the parts that changed, and the join of a 1,000-page book
-takes a part's time instead of the whole book's. Otherwise, and after any failure, it joins
-once and exits. If a kept process has died meanwhile (the system killed it), the next
-build starts another.
+Unless the build takes nothing from before (``--force``), the process is kept after its
+join, one per output (a language's edition; ``KEPT`` at most), with the joined PDF in its
+memory: in a live process (``build --watch``, ``serve``'s paged view) the next build's join
+copies into it only the parts that changed, and the join of a 1,000-page book takes a
+part's time instead of the whole book's. A one-shot build's process ends with it. A process
+that failed is closed; one that died meanwhile (the system killed it) is replaced at the
+next build. A kept process ends when it reads the end of its pipe: when this process
+closes it, or exits or dies in any way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
-from collections import OrderedDict
+import signal
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -24,7 +27,7 @@ from ....outputs import UNTOUCHED
 from .. import merge
 from .workers import death, report_failure
 
-KEPT = 2  # live joins kept: a book's screen and print editions
+KEPT = 4  # joins kept: the PDFs of a book's languages and editions
 
 
 @dataclass
@@ -37,8 +40,14 @@ class Request:
     changes: list
 
 
-def serve(conn: Connection) -> None:
-    """In the joining process: join each request, keeping the joined parts for the next."""
+def serve(conn: Connection, inherited: list[Connection]) -> None:
+    """In the joining process: join each request, keeping the joined parts for the next.
+    ``inherited``: the other ends of this and every kept process's pipe, copied by the fork
+    and closed here, so that each process sees the end of its pipe when its parent closes it
+    or dies."""
+    for other in inherited:
+        other.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     joined: merge.Joined | None = None
     while True:
         try:
@@ -48,8 +57,8 @@ def serve(conn: Connection) -> None:
         try:
             files, owned = request.files, request.owned
             changes = request.changes or [None] * len(files)
-            base = merge.part_key(files[0], owned[0], changes[0])
-            if joined is None or joined.worn() or joined.key != base:
+            base = merge.part_key(files[0], owned[0], changes[0]), request.direction
+            if joined is None or joined.worn() or (joined.key, joined.direction) != base:
                 joined = None
                 joined = merge.Joined(files[0], owned[0], changes[0])
             try:
@@ -76,13 +85,16 @@ class _Process:
     def start(cls) -> _Process:
         context = multiprocessing.get_context("fork")
         mine, theirs = context.Pipe()
-        process = context.Process(target=serve, args=(theirs,), daemon=True)
+        inherited = [mine, *(p.conn for p in _LIVE.values()), *(p.conn for p in _pending)]
+        process = context.Process(target=serve, args=(theirs, inherited), daemon=True)
         process.start()
         theirs.close()
         return cls(process, mine)
 
     def close(self) -> None:
         self.conn.close()  # it exits when it reads the end of the pipe
+        if self in _pending:
+            _pending.remove(self)
         self.process.join(5)
         if self.process.is_alive():
             self.process.kill()
@@ -90,12 +102,15 @@ class _Process:
 
 
 _LIVE: OrderedDict[str, _Process] = OrderedDict()
-copied: list[int] = []  # how many parts each join of this process copied (tests)
+_pending: list[_Process] = []  # joining: their results not taken yet
+copied: deque[int] = deque(maxlen=16)  # how many parts the last joins copied (tests)
 
 
 def join(request: Request, keep_as: str | None) -> Callable[[], None]:
     """Start joining ``request`` (in the process kept as ``keep_as``, if any); returns the
     function that waits for the PDF and raises what went wrong."""
+    for lost in list(_pending):  # a build that failed before it took its join's result
+        lost.close()
     joiner = _LIVE.pop(keep_as, None) if keep_as is not None else None
     if joiner is not None and not joiner.process.is_alive():
         joiner.close()
@@ -108,6 +123,7 @@ def join(request: Request, keep_as: str | None) -> Callable[[], None]:
         joiner.close()
         joiner = _Process.start()
         joiner.conn.send(request)
+    _pending.append(joiner)
     result: list[tuple] = []
 
     def written() -> None:
@@ -116,6 +132,8 @@ def join(request: Request, keep_as: str | None) -> Callable[[], None]:
                 result.append(joiner.conn.recv())
             except EOFError:
                 result.append(("died",))
+            if joiner in _pending:
+                _pending.remove(joiner)
             if result[0][0] == "joined":
                 copied.append(result[0][1])
             if result[0][0] == "joined" and keep_as is not None:
@@ -130,6 +148,8 @@ def join(request: Request, keep_as: str | None) -> Callable[[], None]:
             raise Failure(
                 f"joining the parts of {target.name} failed: {death(joiner.process.exitcode)}; {UNTOUCHED}"
             )
+        if kind == "failure":
+            raise Failure(result[0][1])
         if kind == "oserror":
             raise OSError(*result[0][1:])
         if kind == "bug":
