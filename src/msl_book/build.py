@@ -129,6 +129,15 @@ def build(
     return result
 
 
+def make_ahead(busy: Callable[[], bool]) -> None:
+    """What a live process (build --watch, serve's paged view) makes while it waits for the
+    next save, for the next build: the copies of the chapters' parsed tokens it takes
+    (markdown.Markdown.make_spares). Stops as soon as ``busy()`` (a save came)."""
+    from .markdown import shared_markdown
+
+    shared_markdown().make_spares(busy)
+
+
 def prepare_editions(project: Path, report: Report, languages: tuple[str, ...] = ()) -> list[Prepared]:
     """The book in each language asked for (``()``: its own and every translation), all
     read before anything is laid out, so that every edition's problems are reported together."""

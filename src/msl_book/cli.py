@@ -223,7 +223,7 @@ def _watch_builds(project: Path, options: BuildOptions) -> None:
     import time
     import traceback
 
-    from .markdown import shared_markdown
+    from .build import make_ahead
     from .serve import describe_changes
     from .serve.watch import watch
 
@@ -258,7 +258,7 @@ def _watch_builds(project: Path, options: BuildOptions) -> None:
         watcher.start()
         ready.wait(10)
         once(options)
-        shared_markdown().make_spares(lambda: not saves.empty())  # what the next build reads first
+        make_ahead(lambda: not saves.empty())
         typer.echo(f"Watching {project} for changes (Ctrl+C to stop)")
         incremental = dataclasses.replace(options, force=False)  # --force is for the first build only
         while watcher.is_alive():
@@ -270,7 +270,7 @@ def _watch_builds(project: Path, options: BuildOptions) -> None:
                 changed += saves.get_nowait()
             typer.echo(describe_changes(changed, project).removesuffix(": "))
             once(incremental)
-            shared_markdown().make_spares(lambda: not saves.empty())  # for the next build
+            make_ahead(lambda: not saves.empty())
     except KeyboardInterrupt:
         pass
     finally:

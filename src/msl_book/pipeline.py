@@ -7,17 +7,15 @@ hands the result to the renderers; ``serve`` to the preview of the EPUB's docume
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment
 
+from . import collector
 from .document import BookModel
 from .errors import BookError, Report
 from .fonts import check_characters, check_stacks
@@ -43,26 +41,11 @@ class Prepared:
         return self.book.identifier
 
 
-@contextlib.contextmanager
-def _uncollected() -> Iterator[None]:
-    """Python's cycle collector paused: reading a book makes millions of objects and almost
-    no cyclic garbage, and each full collection walks everything the process holds (in a
-    live process, the last build's caches too). Measured on the 1,000-page benchmark book in
-    a live process: reading took 0.9 s instead of 1.1 s (bench/README.md)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def prepare(project: Path, report: Report, stop: bool = True, language: str | None = None) -> Prepared:
     """Load and resolve the book in ``project`` (``language``: one of its translations);
     raises BookError when it cannot be read at all, and (with ``stop``) when anything fatal
     was found."""
-    with _uncollected():
+    with collector.paused():  # many objects, no cyclic garbage
         return _prepare(project, report, stop, language)
 
 

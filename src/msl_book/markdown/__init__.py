@@ -12,7 +12,6 @@ before any HTML is written. Nothing here reads files or knows about output forma
 
 from __future__ import annotations
 
-import gc
 import pickle
 import re
 from collections import OrderedDict
@@ -26,6 +25,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
+from .. import collector
 from ..errors import Report
 from ..l10n import Strings
 from . import render
@@ -125,7 +125,9 @@ class Markdown:
         after = ExampleState.of(env)
         self._parsed[key] = (pickle.dumps(tokens, protocol=pickle.HIGHEST_PROTOCOL), after)
         while len(self._parsed) > KEPT_CHAPTERS:
-            self._parsed.popitem(last=False)
+            gone = self._parsed.popitem(last=False)[0]
+            self._asked.pop(gone, None)  # a process that never makes spares keeps no more
+            self._spares.pop(gone, None)
         return tokens, after
 
     def make_spares(self, busy: Callable[[], bool]) -> int:
@@ -137,17 +139,12 @@ class Markdown:
         copies are ready."""
         asked, self._asked = self._asked, {}
         self._spares = {key: tokens for key, tokens in self._spares.items() if key in asked}
-        was = gc.isenabled()
-        gc.disable()  # as when reading the book: many objects, no cycles
-        try:
+        with collector.paused():  # as when reading the book
             for key in asked:
                 if busy():
                     break
                 if key not in self._spares and (hit := self._parsed.get(key)) is not None:
                     self._spares[key] = pickle.loads(hit[0])
-        finally:
-            if was:
-                gc.enable()
         return len(self._spares)
 
     def examples_after(self, text: str, examples: ExampleState = NO_EXAMPLES) -> ExampleState:

@@ -24,9 +24,8 @@ from pathlib import Path
 
 
 def serve_builds(project: Path, output: Path) -> None:
-    from ..build import BuildOptions
+    from ..build import BuildOptions, make_ahead
     from ..cli import _build_once
-    from ..markdown import shared_markdown
 
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     # nothing else written to standard output can mix with the answers; standard error (a
@@ -47,8 +46,7 @@ def serve_builds(project: Path, output: Path) -> None:
         answers.flush()
         if bug:
             return
-        # while no request waits: the next build's copies of the chapters' tokens
-        shared_markdown().make_spares(lambda: bool(select.select([sys.stdin], [], [], 0)[0]))
+        make_ahead(lambda: bool(select.select([sys.stdin], [], [], 0)[0]))  # until a request comes
 
 
 if __name__ == "__main__":

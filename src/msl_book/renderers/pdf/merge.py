@@ -170,8 +170,8 @@ class Joined:
     (``_replace``), and the bytes are those of a join of the same files from scratch
     (tests/test_live_builds.py, tests/test_incremental.py)."""
 
-    def __init__(self, base: Path, anchors: set[str], found: object) -> None:
-        self.key = part_key(base, anchors, found)
+    def __init__(self, base: Path, anchors: set[str], found: object, key: tuple | None = None) -> None:
+        self.key = key or part_key(base, anchors, found)
         self.out = out = pikepdf.open(base)
         if found:
             renumber.apply(out, 0, found)

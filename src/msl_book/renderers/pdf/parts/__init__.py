@@ -189,7 +189,8 @@ def _join(
 ) -> Callable[[], None]:
     """Join the parts in another process (``joiner``), so the EPUB can be packaged
     meanwhile; returns the function that waits for the PDF."""
-    request = joiner.Request(files, [set(ids) for ids in owned], ranges, target, direction, changes or [])
+    changes = changes or [None] * len(files)
+    request = joiner.Request(files, [set(ids) for ids in owned], ranges, target, direction, changes)
     try:
         wait = joiner.join(request, keep_as)
     except BaseException:

@@ -37,7 +37,7 @@ class Request:
     label_ranges: list[tuple[int, str, object]]
     target: Path
     direction: str
-    changes: list
+    changes: list  # one entry a file (renumber.Changes or None)
 
 
 def serve(conn: Connection, inherited: list[Connection]) -> None:
@@ -55,17 +55,16 @@ def serve(conn: Connection, inherited: list[Connection]) -> None:
         except EOFError:
             return
         try:
-            files, owned = request.files, request.owned
-            changes = request.changes or [None] * len(files)
-            base = merge.part_key(files[0], owned[0], changes[0]), request.direction
-            if joined is None or joined.worn() or (joined.key, joined.direction) != base:
-                joined = None
-                joined = merge.Joined(files[0], owned[0], changes[0])
+            files, owned, changes = request.files, request.owned, request.changes
+            key = merge.part_key(files[0], owned[0], changes[0])
+            if joined is None or joined.worn() or (joined.key, joined.direction) != (key, request.direction):
+                joined = None  # freed before the next is made
+                joined = merge.Joined(files[0], owned[0], changes[0], key)
             try:
                 data = joined.join(files, owned, request.label_ranges, request.direction, changes)
             except merge.Stale:
                 joined = None
-                joined = merge.Joined(files[0], owned[0], changes[0])
+                joined = merge.Joined(files[0], owned[0], changes[0], key)
                 data = joined.join(files, owned, request.label_ranges, request.direction, changes)
             request.target.write_bytes(data)
             conn.send(("joined", joined.copied))
