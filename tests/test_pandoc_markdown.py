@@ -1091,3 +1091,25 @@ def test_example_items_written_with_at_period_are_numbered_across_chapters(tmp_p
     lists = [ol for ol in _all(doc, "ol") if "example" in (ol.get("class") or "")]
     assert [(ol.get("start"), len(ol)) for ol in lists] == [("3", 2)]
     assert any(_text(p) == "See (4)." for p in _all(doc, "p"))
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\omega = \lambda x. x x \\",  # a final row break: no row in TeX
+        r"\begin{aligned} x &= 1 \\ y &= 2 \\ \end{aligned}",  # latex2mathml leaves aligned as text
+        r"\begin{align*} e ::= x \end{align*}",  # one column: latex2mathml's columnspacing=""
+    ],
+)
+def test_formulas_latex2mathml_reads_badly_are_well_formed_and_drawn_to_size(tex):
+    """As TeX reads them: no empty last row (drawn 500 em tall, an empty page), aligned as
+    rows and columns (not a bare '&', which is not XML), no empty attribute (EPUBCheck)."""
+    from msl_book.markdown.math import MATHML_NS, to_mathml
+    from msl_book.renderers.pdf.math import _draw
+
+    mathml = to_mathml(tex, display=True)
+    root = etree.fromstring(mathml)
+    assert [e.text for e in root.iter(f"{{{MATHML_NS}}}mi") if e.text == "&"] == []
+    assert [(e.tag, k) for e in root.iter() for k, v in e.attrib.items() if v == ""] == []
+    _uri, width, height, _depth = _draw(mathml)
+    assert 0 < height < 3 and width > 0, (height, width)

@@ -26,6 +26,24 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _TRAILING_ATTRS = re.compile(r"^\s*(\{[^{}]*\})\s*$")
 _UNKNOWN = re.compile(r"<mi>(\\[A-Za-z]+)</mi>")
 _ENVIRONMENT = re.compile(r"\\(begin|end)\{([^}]*)\}")
+# a row break that ends a formula or an environment: TeX makes no row of it (latex2mathml
+# makes an empty line, which ziamath draws 500 em tall)
+_LAST_BREAK = re.compile(r"\\\\\s*(?=\\end\{|$)")
+_ALIGNED = re.compile(r"\\(begin|end)\{aligned\}")
+_BARE_AMPERSAND = re.compile(r"&(?!#?[0-9A-Za-z]+;)")
+
+
+def _readable(tex: str) -> str:
+    """``tex`` as latex2mathml reads it as TeX means it: without a final row break, and
+    amsmath's ``aligned`` (which latex2mathml leaves as text, ``&`` and all) as ``align*``,
+    the same rows and columns."""
+    return _ALIGNED.sub(r"\\\1{align*}", _LAST_BREAK.sub("", tex))
+
+
+def _well_formed(mathml: str) -> str:
+    """latex2mathml's MathML as XML: an ``&`` it leaves in text escaped, no empty
+    ``columnspacing`` (EPUBCheck rejects it)."""
+    return _BARE_AMPERSAND.sub("&amp;", mathml).replace(' columnspacing=""', "")
 
 
 def math_plugin(md: MarkdownIt) -> None:
@@ -71,7 +89,7 @@ def problem(tex: str) -> str | None:
     if stack:
         return f"\\begin{{{stack[-1]}}} is not ended"
     try:
-        mathml = _converter().convert(tex)
+        mathml = _converter().convert(_readable(tex))
     except Exception as exc:  # latex2mathml raises many kinds
         return f"cannot be read ({exc})"
     if m := _UNKNOWN.search(mathml):
@@ -82,10 +100,11 @@ def problem(tex: str) -> str | None:
 def to_mathml(tex: str, display: bool) -> str:
     """MathML for ``tex``, with the TeX as its text alternative."""
     try:
-        mathml = _converter().convert(tex, display="block" if display else "inline")
+        mathml = _converter().convert(_readable(tex), display="block" if display else "inline")
     except Exception:  # reported by the scan; written as its source meanwhile
         return f'<code class="math-error">{escape(tex)}</code>'
-    return mathml.replace("<math ", f'<math alttext="{escape(tex.strip(), {chr(34): "&quot;"})}" ', 1)
+    alttext = escape(tex.strip(), {chr(34): "&quot;"})
+    return _well_formed(mathml).replace("<math ", f'<math alttext="{alttext}" ', 1)
 
 
 def _inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
