@@ -201,6 +201,67 @@ def test_a_long_generated_book_in_parts_with_bad_guesses_is_the_one_piece_book(
     assert _texts(joined.outputs[0].path) == _texts(generated_book.pdf)
 
 
+def test_parts_that_open_on_either_side_are_laid_out_once_whatever_folios_they_are_guessed(
+    generated_book: GeneratedBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openers: any (the generated book's): a part's pages are on the sides of its folios. A
+    part is laid out from a recto and its pages moved to the other side once its first folio
+    is known to be even, so a guess of the wrong parity (here every part of the body is
+    guessed to start a page later than it does; the first starts at 1, where the stylesheet
+    resets the page counter) lays no part out twice. The moved pages are,
+    byte for byte, those of a part laid out on its real sides: the parts whose pages cannot
+    be moved are laid out again so, and give the same PDF."""
+    from msl_book.renderers.pdf.parts.plan import Numbers, Plan
+    from msl_book.weasyprint_compat import parts as compat
+
+    guesses = Plan.guesses
+
+    def one_page_later(plan: Plan, index: int) -> Numbers:
+        guessed = guesses(plan, index)
+        return Numbers(guessed.first if guessed.first in (None, 1) else guessed.first + 1, guessed.values)
+
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "10000")
+    monkeypatch.setattr(parts, "KEEP_PAGES", 1000)  # every part waits for its numbers
+    monkeypatch.setattr(Plan, "guesses", one_page_later)
+    said: list[str] = []
+    options = BuildOptions(output=tmp_path / "moved", formats=("pdf",), force=True)
+    moved = build(generated_book.project, options, said.append)
+    assert "Laying out 5 parts" in said
+    assert any(m.startswith("0 of 5 parts unchanged, 5 layouts made") for m in said), said
+    monkeypatch.setattr(compat, "_move", lambda *args: False)
+    said.clear()
+    options = BuildOptions(output=tmp_path / "real-sides", formats=("pdf",), force=True)
+    on_real_sides = build(generated_book.project, options, said.append)
+    made = next(m for m in said if m.startswith("0 of 5 parts unchanged, "))
+    assert int(made.split(", ")[1].split()[0]) > 5, said  # the parts that start on an even folio
+    assert moved.outputs[0].path.read_bytes() == on_real_sides.outputs[0].path.read_bytes()
+    assert _texts(moved.outputs[0].path) == _texts(generated_book.pdf)
+
+
+def test_parts_whose_sides_have_page_areas_of_their_own_are_laid_out_on_their_real_sides(
+    generated_book: GeneratedBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stylesheet that makes the left pages' text wider than the right ones': a page cannot
+    be moved to the other side, so a part that starts on an even folio is laid out again on
+    its real sides, and the book is the one laid out in one piece."""
+    import shutil
+
+    project = tmp_path / "book"
+    shutil.copytree(generated_book.project, project, ignore=shutil.ignore_patterns("whole", "dist"))
+    (project / "styles").mkdir(exist_ok=True)
+    (project / "styles" / "custom.css").write_text("@page :left { margin-left: 16mm; }\n", "utf-8")
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "100000000")
+    whole = build(project, BuildOptions(output=tmp_path / "whole", formats=("pdf",)))
+    monkeypatch.setenv("MSL_BOOK_PART_CHARS", "10000")
+    monkeypatch.setattr(parts, "KEEP_PAGES", 1000)
+    said: list[str] = []
+    joined = build(project, BuildOptions(output=tmp_path / "parts", formats=("pdf",)), said.append)
+    made = next(m for m in said if m.startswith("0 of 5 parts unchanged, "))
+    assert int(made.split(", ")[1].split()[0]) > 5, said
+    assert _texts(joined.outputs[0].path) == _texts(whole.outputs[0].path)
+    assert _links(joined.outputs[0].path) == _links(whole.outputs[0].path)
+
+
 def test_a_part_that_does_not_wait_is_numbered_when_it_is_laid_out_if_it_can_be(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

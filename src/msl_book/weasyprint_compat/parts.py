@@ -12,6 +12,14 @@ patch made by ``part_patch(state)`` is installed:
   whose cached page counters are that value, so references to it are set right the first
   time. Anchors of parts not laid out yet get a guess (``PartState.unknown``).
 
+In a book whose chapters open on either side (``PartState.flips``), a part is always laid
+out as if its first page were a recto, and once its first folio is known to be even, every
+page is moved to the other side (``_move``): the page takes the other side's page style and
+margin boxes, and its content is translated by the difference between the two sides' margins
+(the page areas have the same size, or the part is laid out again on its real sides). So the
+pages are the same whatever first folio the part was guessed to have: no part is laid out
+twice because its guess had the wrong parity.
+
 With ``PartState.exchange``, a third hook runs once the pages are made (before their margin
 boxes, which show the folios): it reports the part's page count and where its anchors are,
 and waits for the real first folio and the real numbers of the other parts' anchors (or
@@ -30,10 +38,15 @@ from types import SimpleNamespace
 
 import weasyprint.layout
 from weasyprint.css.targets import TargetCollector, TargetLookupItem
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout.page import page_height, page_width, set_page_type_computed_styles
+from weasyprint.layout.percent import resolve_percentages
 
 from .patch import Patch
 
 MAX_PASSES = 8  # WeasyPrint's layout_document stops repaginating after 8 passes too
+AREAS = ("@footnote", "@note-area")  # laid out in the page area: the same on both sides, or no move
+SIDE_BREAKS = frozenset({"left", "right", "recto", "verso"})  # breaks whose blank pages depend on the side
 
 # (page count, anchor -> page index) -> (first folio, anchor -> page counter value), or None:
 # the numbers are not known yet, and the part keeps those it was laid out with; or (first
@@ -54,6 +67,11 @@ class PartState:
     # its first folio is even, so a new folio of the other parity cannot be taken in place.
     sides_follow_folios: bool = False
     wrong_side: bool = False
+    # laid out from a recto whatever its first folio, its pages moved to the other side when
+    # that folio is even; False: laid out on its real sides (an even folio gives the root a
+    # break-before: verso)
+    flips: bool = False
+    unflippable: bool = False  # its pages could not be moved: laid out again on its real sides
     declined: bool = False  # the exchange gave no numbers: the part is measured only
     partial: bool = False  # the exchange gave the first folio only: it took that one
     # the anchors of ``known`` and ``unknown`` a target-counter() of the part asked for: the
@@ -103,8 +121,18 @@ def part_patch(state: PartState) -> Patch:
             if not pages:
                 state.footnotes = context.footnotes.copy()  # as layout_document keeps them for its passes
             made = list(original(context, root_box, html, pages))
-            if state.exchange is None or state.exchanged or not _settled(context):
+
+            def sides() -> Iterator:
+                """The pages, on the sides of the first folio the part has now."""
+                first = state.first_number
+                if state.flips and first is not None and first % 2 == 0 and not state.unflippable:
+                    state.unflippable = not _move(context, root_box, html, made)
                 return iter(made)
+
+            if state.exchange is None or state.exchanged:
+                return sides()
+            if not _settled(context):
+                return iter(made)  # layout_document makes the pages again before the exchange
             state.exchanged = True
             anchors: dict[str, int] = {}
             for index, page in enumerate(made):
@@ -116,10 +144,11 @@ def part_patch(state: PartState) -> Patch:
             answer = state.exchange(count, anchors)
             if answer is None:
                 state.declined = True
-                return iter(made)
+                return sides()
             first_number, values = answer
             if (
                 state.sides_follow_folios
+                and not state.flips
                 and state.first_number is not None
                 and first_number is not None
                 and (first_number - state.first_number) % 2
@@ -134,7 +163,7 @@ def part_patch(state: PartState) -> Patch:
                     break
                 context.footnotes = state.footnotes.copy()
                 made = list(original(context, root_box, html, made))
-            return iter(made)
+            return sides()
 
         return make_all_pages
 
@@ -149,6 +178,52 @@ def part_patch(state: PartState) -> Patch:
             (weasyprint.layout, "make_all_pages", make_all),
         ),
     )
+
+
+def _move(context: object, root_box: object, html: object, pages: list) -> bool:
+    """Move every page not moved yet to the side opposite the one it was laid out on (a page
+    made again in a later pass is laid out on the side the part was laid out from, as its
+    first is); False, with no page moved, if a page cannot be: a blank page or a break to a
+    side (they would fall elsewhere), or page areas or footnote areas that differ."""
+    page_maker = context.page_maker
+    if any(page.page_type.blank for page in pages) or any(
+        entry[1]["break"] in SIDE_BREAKS for entry in page_maker[1 : len(pages)]
+    ):
+        return False
+    cascaded = context.style_for.get_cascaded_styles()
+
+    def pseudo(page_type: object, name: str) -> dict:
+        return {key: value for key, (value, _) in cascaded.get((page_type, name), {}).items()}
+
+    moves = []
+    for index, page in enumerate(pages):
+        laid_side = "right" if page_maker[index][2] else "left"
+        if page.page_type.side != laid_side:
+            continue  # moved already
+        page_type = page.page_type._replace(side="left" if laid_side == "right" else "right")
+        set_page_type_computed_styles(page_type, html, context.style_for)
+        style = context.style_for(page_type)
+        style["overflow"] = root_box.viewport_overflow
+        moved = boxes.PageBox(page_type, style)
+        size = style["size"]
+        resolve_percentages(moved, size)
+        moved.position_x = moved.position_y = 0
+        page_width(moved, context, size[0])
+        page_height(moved, context, size[1])
+        if (moved.width, moved.height, tuple(size)) != (page.width, page.height, tuple(page.style["size"])):
+            return False
+        if any(pseudo(page_type, area) != pseudo(page.page_type, area) for area in AREAS):
+            return False
+        moves.append((page, moved))
+    for page, moved in moves:
+        dx = moved.content_box_x() - page.content_box_x()
+        dy = moved.content_box_y() - page.content_box_y()
+        for child in page.children:
+            child.translate(dx, dy)
+        kept = {name: getattr(page, name) for name in ("children", "fixed_boxes") if hasattr(page, name)}
+        vars(page).update(vars(moved))
+        vars(page).update(kept)
+    return True
 
 
 def _settled(context: object) -> bool:

@@ -92,6 +92,9 @@ class Runner:
         self.context = multiprocessing.get_context("fork")
         self.children: list[_Child] = []
         self.measuring = Report()  # problems of a layout that is done again are reported then
+        # openers: any, parts whose pages could not be moved to the other side (PartState.flips):
+        # laid out on their real sides from then on
+        self.direct: set[int] = set()
 
     def lay_out(self, again: list[int] | None = None) -> None:
         """Lay out, number and write every part; with ``again``, those parts only, page counts
@@ -217,6 +220,7 @@ class Runner:
         known, unknown = (numbers.values, {}) if final else ({}, numbers.values)
         self.files[index].unlink(missing_ok=True)  # it may be a link to the store's copy: never written into
         state = PartState(numbers.first, known, unknown, end_page=PART_END)
+        state.flips = self.settings.sides_follow_folios and index not in self.direct
         mine, theirs = self.context.Pipe()
         piece = self.pieces[index]
         args = (
@@ -290,7 +294,9 @@ class Runner:
                     child.process.join()
                     raise Failure(self._died(child)) from None
             elif kind == "laid-out":
-                _, pages, anchors, diagnostics, final, files, shown = message
+                _, pages, anchors, diagnostics, final, files, shown, unflippable = message
+                if unflippable:
+                    self.direct.add(child.index)
                 self.plan.shown(child.index, frozenset(shown))
                 # kept for a part renumbered later; reported once its numbers are final
                 self.results[child.index] = Stored(pages, anchors, set(), list(diagnostics), files)
@@ -399,7 +405,8 @@ def work(
         css = PART_END_CSS + (PART_CONTINUED_CSS if state.first_number is not None else "")
         css += settings.extra_css
         state.sides_follow_folios = settings.sides_follow_folios
-        if settings.sides_follow_folios and state.first_number is not None and state.first_number % 2 == 0:
+        from_recto = state.flips or state.first_number is None or state.first_number % 2
+        if settings.sides_follow_folios and not from_recto:
             css += "html { break-before: verso; }\n"  # an even folio is a verso (left-hand in LTR)
         layout = pdf_layout.lay_out(
             html,
@@ -417,9 +424,9 @@ def work(
         # numbered from the first folio the part has now (a kept part took its real one)
         layout.pages = page_infos(layout.document, state.first_number, settings.cover_label)
         # with the real numbers
-        final = final or (
-            keep and state.exchanged and not (state.wrong_side or state.declined or state.partial)
-        )
+        final = (
+            final or (keep and state.exchanged and not (state.wrong_side or state.declined or state.partial))
+        ) and not state.unflippable  # not on its real sides: laid out again, on them
         laid_out = (
             layout.pages,
             anchor_pages(layout),
@@ -427,12 +434,13 @@ def work(
             final,
             layout.files,
             sorted(state.looked_up),
+            state.unflippable,
         )
         conn.send(("laid-out", *laid_out))
         # a part that asked for its numbers in vain is written with those it was laid out
         # with: most often the real ones differ only in their digits, changed in place
         # (renumber), and it is not laid out again
-        if (final or state.declined or state.partial) and not report.errors:
+        if (final or state.declined or state.partial) and not (report.errors or state.unflippable):
             report = Report()
             add_outside_anchors(layout, outside)  # every link to another part, shown number or not
             numbering.page_of = {id(page): i for i, page in enumerate(layout.document.pages)}
