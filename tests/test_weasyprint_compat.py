@@ -535,6 +535,41 @@ def test_fonts_subset_without_their_dropped_tables_are_the_same_bytes(monkeypatc
     assert fixed == unfixed
 
 
+# -- stream-level: every stream compressed at zlib's slowest level ----------------------------
+
+
+def _stream_levels(without: set[str]) -> tuple[set[bytes], list[bytes]]:
+    """The zlib headers of a tagged PDF's compressed streams, and the streams decompressed."""
+    with patched(without=without):
+        data = HTML(string=SUBSET_TEXT).write_pdf(pdf_tags=True)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        flate = [
+            o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Filter") == "/FlateDecode"
+        ]
+        page = pdf.pages[0].obj.Contents.read_bytes()
+        return {o.read_raw_bytes()[:2] for o in flate}, [
+            page,
+            *(o.read_bytes() for o in flate if "/Type" not in o),
+        ]
+
+
+def test_streams_are_compressed_at_zlibs_default_level():
+    headers, _ = _stream_levels(set())
+    assert headers == {b"x\x9c"}  # level 6 (of zlib's FLEVEL bits, "default")
+
+
+@upstream_bug
+def test_pydyf_compresses_every_stream_at_level_9():
+    headers, _ = _stream_levels(without={"stream-level"})
+    assert headers == {b"x\xda"}  # "maximum compression"
+
+
+def test_streams_compressed_at_level_6_hold_the_same_bytes():
+    _, fixed = _stream_levels(set())
+    _, unfixed = _stream_levels(without={"stream-level"})
+    assert len(fixed) >= 3 and fixed == unfixed  # the page, and the font files and more
+
+
 REPRODUCERS = {
     "footnote-area": (
         test_a_footnote_that_fits_stays_on_its_page,
@@ -579,6 +614,10 @@ REPRODUCERS = {
     "dropped-tables": (
         test_subsetting_a_font_decodes_none_of_the_tables_it_drops,
         test_fonttools_decodes_gsub_and_gpos_before_dropping_them,
+    ),
+    "stream-level": (
+        test_streams_are_compressed_at_zlibs_default_level,
+        test_pydyf_compresses_every_stream_at_level_9,
     ),
 }
 

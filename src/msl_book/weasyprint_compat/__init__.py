@@ -32,6 +32,7 @@ from . import (
     font_subsets,
     footnote_area,
     spaced_text,
+    stream_level,
     struct_lang,
     subset_arrays,
     table_headers,
@@ -54,6 +55,7 @@ FIXES: tuple[Patch, ...] = (
     spaced_text.PATCH,
     subset_arrays.PATCH,
     dropped_tables.PATCH,
+    stream_level.PATCH,
 )
 
 # The patches change WeasyPrint for the whole process: one layout or write at a time (the

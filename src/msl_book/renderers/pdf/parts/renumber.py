@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import pikepdf
 
+from ....weasyprint_compat import stream_level
 from ....weasyprint_compat.page_numbers import Shown
 from ..pages import PageInfo
 from .plan import Numbers
@@ -107,7 +108,7 @@ def apply(pdf: pikepdf.Pdf, start: int, found: Changes) -> None:
             if len(data[offset : offset + len(glyph)]) != len(glyph):
                 raise ValueError(f"page number at {offset} past the end of page {page}'s content")
             data[offset : offset + len(glyph)] = glyph
-        packer = zlib.compressobj(level=9)  # as pydyf compresses WeasyPrint's streams
+        packer = zlib.compressobj(level=stream_level.LEVEL)  # as pydyf compresses them
         stream.write(packer.compress(bytes(data)) + packer.flush(), filter=pikepdf.Name.FlateDecode)
 
 
