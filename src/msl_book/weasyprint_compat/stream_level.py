@@ -26,7 +26,7 @@ class _Level:
         self._zlib = module
 
     def compressobj(self, level: int = LEVEL, *args: Any, **kwargs: Any) -> Any:
-        return self._zlib.compressobj(LEVEL, *args, **kwargs)
+        return self._zlib.compressobj(LEVEL, *args, **kwargs)  # whatever level pydyf asks
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._zlib, name)
