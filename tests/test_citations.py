@@ -850,3 +850,30 @@ def test_a_quarto_book_keeps_its_bibliography(tmp_path):
     assert texts["references.xhtml"]["entries"][0].startswith(
         "1. Evans SJW, Waller PC, Davis S. Use of proportional"
     )
+
+
+def test_a_doi_with_brackets_is_a_valid_link(tmp_path):
+    """A real DOI may hold "[" and "]", which a URL's path may not: EPUBCheck refused the link
+    (RSC-020) until they were percent-encoded; the entry still prints the DOI as written."""
+    doi = "10.1130/0016-7606(1945)56[275:EDOSAT]2.0.CO;2"
+    bib = (FIXTURES / "citations/references/signals.bib").read_text(encoding="utf-8")
+    chapter = (FIXTURES / "citations" / CH2).read_text(encoding="utf-8")
+    project = make_book(
+        tmp_path,
+        {
+            "references/signals.bib": bib + "\n@article{horton1945,\n  author = {Horton, Robert E.},\n"
+            "  title = {Erosional development of streams and their drainage basins},\n"
+            f"  journal = {{GSA Bulletin}},\n  year = {{1945}},\n  doi = {{{doi}}}\n}}\n",
+            CH2: chapter.replace("id: causality\n", "id: causality\nnocite: ['@horton1945']\n"),
+        },
+        base="citations",
+    )
+    with (project / "book.yaml").open("a", encoding="utf-8") as f:
+        f.write("csl: apa\n")
+    epub = build(project, BuildOptions(output=project / "out", formats=("epub",))).outputs[0].path
+    links = _doc(epub, "causality.xhtml").xpath("//x:a[contains(@href, 'EDOSAT')]", namespaces=NS)
+    assert [(a.get("href"), a.text) for a in links] == [
+        ("https://doi.org/10.1130/0016-7606(1945)56%5B275:EDOSAT%5D2.0.CO;2", f"https://doi.org/{doi}")
+    ]
+    report = run_epubcheck(epub)
+    assert (report.errors, report.warnings) == (0, 0), report.messages

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from lxml import etree
 
@@ -319,9 +320,17 @@ def _apply(
         _write_citation(model, use, rendered, entries, number)
 
 
+# kept as written: RFC 3986's reserved characters but "[" and "]" (a host's only), and escapes
+URL_SAFE = "!#$%&'()*+,/:;=?@~"
+
+
 def _outside_link(href: str) -> dict[str, str] | None:
-    """A DOI or URL in an entry or a citation: a link, never hyphenated (``a.url``)."""
-    return {"href": href, "class": "url"} if re.match(r"https?://", href) else None
+    """A DOI or URL in an entry or a citation: a link, never hyphenated (``a.url``). A DOI
+    may hold characters a URL may not (10.1130/0016-7606(1945)56[275:EDOSAT]2.0.CO;2):
+    they are percent-encoded, as doi.org reads them."""
+    if not re.match(r"https?://", href):
+        return None
+    return {"href": quote(href, safe=URL_SAFE), "class": "url"}
 
 
 def _write_citation(
