@@ -239,3 +239,24 @@ def test_a_chapter_id_that_the_epub_uses_for_its_own_documents_is_refused(tmp_pa
         f"{third}:3: id 'nav' is reserved for generated content; choose another",
         "msl-book: build failed: 1 error",
     ]
+
+
+def test_front_matter_that_is_not_yaml_does_not_hide_the_chapters_other_errors(tmp_path):
+    """The chapter's body is still checked, as the chapter it would be without its front
+    matter; the id its front matter gives plainly is kept, so a link to it is not broken."""
+    first = "chapters/01-first.md"
+    project = make_book(
+        tmp_path,
+        {
+            first: "---\ntitle: First: the basics\nid: basics\n---\nSee [x](#nowhere).\n",
+            SECOND: "---\ntitle: Second Chapter\n---\nBack to [the basics](#basics), or [y](#missing).\n",
+        },
+    )
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"{first}:2: invalid YAML: mapping values are not allowed here",
+        f"{first}:5: broken link: no chapter, heading or element has id 'nowhere'",
+        f"{SECOND}:4: broken link: no chapter, heading or element has id 'missing'",
+        "msl-book: check failed: 3 errors",
+    ]

@@ -436,3 +436,29 @@ def test_an_include_or_cell_that_cannot_be_converted_is_reported_at_its_line(tmp
     result = run_cli("import", str(project), str(tmp_path / "out"))
     assert result.code == 0
     assert expected in result.err.splitlines()
+
+
+def test_a_header_that_is_not_yaml_stops_the_import_at_its_line(tmp_path):
+    """The first file's header gives the book its title, authors and bibliography: when it
+    cannot be read the import says where and writes nothing, instead of a book titled after
+    the folder with the header left in the chapter."""
+    project = tmp_path / "manuscript"
+    shutil.copytree(FIXTURES / "import" / "pandoc", project)
+    intro = project / "01-intro.md"
+    intro.write_text(
+        intro.read_text(encoding="utf-8").replace("lang: en-GB", "lang: [en-GB"), encoding="utf-8"
+    )
+    follow = project / "03-follow-up.md"
+    follow.write_text("---\ntitle: Following up\n\nNever closed.\n", encoding="utf-8")
+    result = run_cli("import", str(project), str(tmp_path / "out"))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "01-intro.md:10: invalid YAML: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence started on line 9)",
+        "03-follow-up.md:1: front matter is not closed: add a '---' line after it",
+        "99-references.md: warning: a page of references only, left out: the book lists its "
+        "references itself",
+        "msl-book: import failed: 2 errors, 1 warning",
+    ]
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "out").exists()

@@ -13,7 +13,7 @@ from .errors import Report
 from .model import Book, Chapter
 from .paths import IMAGE_TYPES, is_inside, relative, resolve_reference
 from .roles import Role
-from .schema import BookConfig, FrontMatter, validate
+from .schema import ID_PATTERN, BookConfig, FrontMatter, validate
 from .yamlsource import YamlDoc, YamlProblem, parse_yaml
 
 CONFIG_NAME = "book.yaml"
@@ -265,11 +265,15 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
         doc = parse_yaml(yaml_text or "", line_offset=1)
     except YamlProblem as exc:
         report.error(exc.message, shown, exc.line)
-        return None
-    _pandoc_options(doc, shown, report)
-    meta = validate(FrontMatter, doc, shown, report)
-    if meta is None and (meta := _without_bad_keys(doc, file.stem)) is None:
-        return None
+        # the body is still checked in this run (its links, images, citations), as the
+        # chapter it would be without its front matter; the build stops anyway
+        doc = YamlDoc(data=_unreadable_front_matter(yaml_text or "", file.stem), first_line=2)
+        meta = FrontMatter.model_validate(doc.data)
+    else:
+        _pandoc_options(doc, shown, report)
+        meta = validate(FrontMatter, doc, shown, report)
+        if meta is None and (meta := _without_bad_keys(doc, file.stem)) is None:
+            return None
     if meta.title is None:
         found = implicit_title(body, body_line, pandoc_block=yaml_text is None)
         if found is None:
@@ -364,6 +368,18 @@ def _pandoc_options(doc: YamlDoc, shown: str, report: Report) -> None:
             )
             report.warning(message, shown, doc.line_of((key,)))
         del doc.data[key]
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*['\"]?([A-Za-z][\w.:-]*)['\"]?[ \t]*$", re.MULTILINE)
+
+
+def _unreadable_front_matter(yaml_text: str, stem: str) -> dict[str, str]:
+    """What can be told of front matter that is not YAML: the file's name as its title, and
+    its id if a line gives one plainly, lest links to the chapter be reported as broken too."""
+    data = {"title": stem}
+    if (found := _ID_LINE.search(yaml_text)) and re.fullmatch(ID_PATTERN, found.group(1)):
+        data["id"] = found.group(1)
+    return data
 
 
 def _without_bad_keys(doc: YamlDoc, stem: str) -> FrontMatter | None:

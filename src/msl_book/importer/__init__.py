@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BookError, Diagnostic, Report
+from ..loader import split_front_matter
 from ..model import slugify
+from ..yamlsource import YamlProblem, parse_yaml
 from . import convert, mdbook, plain, quarto
 
 # What each kind of project is called in messages.
@@ -79,6 +81,8 @@ def import_project(path: Path, destination: Path | None = None) -> Imported:
     report = Report()
     source = _recognise(path, report)
     report.raise_if_failed()
+    _check_front_matter(source, report)
+    report.raise_if_failed()
     if not source.chapters:
         raise BookError([Diagnostic(str(path), 0, "no Markdown chapters found")])
     _normalise(source)
@@ -105,6 +109,25 @@ def import_project(path: Path, destination: Path | None = None) -> Imported:
         changes[rel].append(change)
     converted = [f"{rel}: {c}" for rel, cs in changes.items() for c in cs]
     return Imported(source.kind, destination, len(source.chapters), converted, report.warnings)
+
+
+def _check_front_matter(source: Source, report: Report) -> None:
+    """Every chapter's front matter can be read: what the importer moves from it (the title,
+    authors, bibliography) would otherwise be lost without a word."""
+    for rel, _role in source.chapters:
+        file = source.root / rel
+        if not file.is_file():
+            continue
+        yaml_text, _body, body_line = split_front_matter(file.read_text(encoding="utf-8"))
+        if yaml_text is None:
+            continue
+        if body_line == 0:
+            report.error("front matter is not closed: add a '---' line after it", rel, 1)
+            continue
+        try:
+            parse_yaml(yaml_text, line_offset=1)
+        except YamlProblem as exc:
+            report.error(exc.message, rel, exc.line)
 
 
 def _normalise(source: Source) -> None:
