@@ -252,19 +252,29 @@ def default_id(path: Path, root: Path | None = None) -> str:
     return slug if slug and slug[0].isalpha() else f"ch-{slug}"
 
 
+def read_front_matter(yaml_text: str | None, body_line: int, shown: str, report: Report) -> YamlDoc | None:
+    """A chapter's front matter parsed (empty when it has none, ``split_front_matter``'s
+    parts); None, reported, when it is not closed or not YAML."""
+    if yaml_text is not None and body_line == 0:
+        report.error("front matter is not closed: add a '---' line after it", shown, 1)
+        return None
+    try:
+        return parse_yaml(yaml_text or "", line_offset=1)
+    except YamlProblem as exc:
+        report.error(exc.message, shown, exc.line)
+        return None
+
+
 def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
     shown = relative(file, root)
     text = read_text(file, shown, report)
     if text is None:
         return None
     yaml_text, body, body_line = split_front_matter(text)
-    if yaml_text is not None and body_line == 0:
-        report.error("front matter is not closed: add a '---' line after it", shown, 1)
-        return None
-    try:
-        doc = parse_yaml(yaml_text or "", line_offset=1)
-    except YamlProblem as exc:
-        report.error(exc.message, shown, exc.line)
+    doc = read_front_matter(yaml_text, body_line, shown, report)
+    if doc is None:
+        if body_line == 0:
+            return None
         # the body is still checked in this run (its links, images, citations), as the
         # chapter it would be without its front matter; the build stops anyway
         doc = YamlDoc(data=_unreadable_front_matter(yaml_text or "", file.stem), first_line=2)

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BookError, Diagnostic, Report
-from ..loader import split_front_matter
+from ..loader import read_front_matter, split_front_matter
 from ..model import slugify
-from ..yamlsource import YamlProblem, parse_yaml
 from . import convert, mdbook, plain, quarto
 
 # What each kind of project is called in messages.
@@ -119,15 +118,7 @@ def _check_front_matter(source: Source, report: Report) -> None:
         if not file.is_file():
             continue
         yaml_text, _body, body_line = split_front_matter(file.read_text(encoding="utf-8"))
-        if yaml_text is None:
-            continue
-        if body_line == 0:
-            report.error("front matter is not closed: add a '---' line after it", rel, 1)
-            continue
-        try:
-            parse_yaml(yaml_text, line_offset=1)
-        except YamlProblem as exc:
-            report.error(exc.message, rel, exc.line)
+        read_front_matter(yaml_text, body_line, rel, report)
 
 
 def _normalise(source: Source) -> None:
