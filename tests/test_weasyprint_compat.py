@@ -567,6 +567,57 @@ def test_streams_compressed_at_level_6_hold_the_same_bytes():
     assert len(fixed) >= 3 and fixed == unfixed  # the page, and the font files and more
 
 
+# -- leaders: one text box per leader dot -----------------------------------------------------
+
+_ROWS = "".join(f'<li><a href="#s{i}">Section {i} {"word " * (i % 7)}</a></li>' for i in range(30))
+_TARGETS = "".join(f'<h2 id="s{i}">S{i}</h2>' for i in range(30))
+LEADERS = f"""<html lang="en"><style>@page {{ size: A5 }} body {{ font: 11pt "DejaVu Serif" }}
+ul {{ list-style: none; padding: 0 }} a {{ display: block; color: black; text-decoration: none }}
+a::after {{ content: leader(".") target-counter(attr(href url), page) }} h2 {{ break-before: page }}
+</style><ul>{_ROWS}</ul>{_TARGETS}</html>"""
+
+
+def _leader_page(without: set[str]) -> tuple[list[tuple[float, float]], int, str]:
+    """The first page's dots (baseline, x in pt), its text-showing operators, and its text."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian poppler-utils) is not installed; .ci/run installs it")
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    with patched(without=without):
+        data = HTML(string=LEADERS).write_pdf(pdf_tags=True)
+    page = next(extract_pages(io.BytesIO(data), page_numbers=[0]))
+    dots, stack = [], [page]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, LTChar):
+            if item.get_text() == ".":
+                dots.append((round(item.y0, 2), item.x0))
+        elif hasattr(item, "__iter__"):
+            stack.extend(item)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        operators = pikepdf.parse_content_stream(pdf.pages[0])
+        shown = sum(str(operator) in ("Tj", "TJ") for _, operator in operators)
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return sorted(dots), shown, text.stdout.decode()
+
+
+def test_leader_dots_are_drawn_a_few_to_a_text_object_where_they_were_laid_out():
+    dots, shown, text = _leader_page(set())
+    unfixed_dots, _, unfixed_text = _leader_page(without={"leaders"})
+    assert len(dots) == len(unfixed_dots) > 30 * 20 and shown < len(dots) / 3
+    assert [y for y, _ in dots] == [y for y, _ in unfixed_dots]  # the same dots on every line
+    drift = max(abs(x - unfixed_x) for (_, x), (_, unfixed_x) in zip(dots, unfixed_dots, strict=True))
+    assert drift < 0.075  # pt: under the fix's 0.1 CSS px
+    assert text == unfixed_text
+
+
+@upstream_bug
+def test_weasyprint_draws_every_leader_dot_as_a_text_object_of_its_own():
+    dots, shown, _ = _leader_page(without={"leaders"})
+    assert shown > len(dots) > 30 * 20
+
+
 REPRODUCERS = {
     "footnote-area": (
         test_a_footnote_that_fits_stays_on_its_page,
@@ -615,6 +666,10 @@ REPRODUCERS = {
     "stream-level": (
         test_streams_are_compressed_at_zlibs_default_level,
         test_pydyf_compresses_every_stream_at_level_9,
+    ),
+    "leaders": (
+        test_leader_dots_are_drawn_a_few_to_a_text_object_where_they_were_laid_out,
+        test_weasyprint_draws_every_leader_dot_as_a_text_object_of_its_own,
     ),
 }
 

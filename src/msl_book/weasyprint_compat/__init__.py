@@ -31,6 +31,7 @@ from . import (
     first_word,
     font_subsets,
     footnote_area,
+    leaders,
     spaced_text,
     stream_level,
     struct_lang,
@@ -56,6 +57,7 @@ FIXES: tuple[Patch, ...] = (
     subset_arrays.PATCH,
     dropped_tables.PATCH,
     stream_level.PATCH,
+    leaders.PATCH,
 )
 
 # The patches change WeasyPrint for the whole process: one layout or write at a time (the

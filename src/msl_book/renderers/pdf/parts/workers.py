@@ -132,15 +132,24 @@ class Runner:
         if self.report.errors:
             return
         numbers = self.plan.numbers()
-        waiting = list(self.children)  # kept parts: given their numbers first, MAX_WORKERS at a time
+        waiting = list(self.children)  # kept parts: given their numbers, MAX_WORKERS at a time
         kept = {child.index for child in waiting}
-        # after the kept parts have their numbers (they finish and free their pages first):
-        # the deferred front matter, then the measured parts, each with its numbers now
         todo = again if again is not None else [i for i in range(len(self.pieces)) if i not in kept]
-        while waiting or todo or self.children:
-            if (waiting or todo) and self._busy() < MAX_WORKERS:
-                if waiting:
-                    child = waiting.pop(0)
+        # the first kept part, then the deferred front matter, on a worker of its own (it is
+        # the longest to lay out, and nothing waits for it), then the other kept parts (they
+        # finish and free their pages), then the measured parts, each with its numbers now
+        front = [i for i in todo if self.plan.deferred(i)]
+        order: list[_Child | int] = [
+            *waiting[:1],
+            *front,
+            *waiting[1:],
+            *(i for i in todo if i not in front),
+        ]
+        while order or self.children:
+            if order and self._busy() < MAX_WORKERS:
+                item = order.pop(0)
+                if isinstance(item, _Child):
+                    child = item
                     given = self.plan.give(child.index, numbers[child.index])
                     try:
                         child.conn.send(("numbers", given.first, given.values))
@@ -149,7 +158,7 @@ class Runner:
                         raise Failure(self._died(child)) from None
                     child.busy = True
                 else:
-                    index = todo.pop(0)
+                    index = item
                     if (
                         self.plan.parts[index].given == numbers[index]
                         or self._reuse(index, numbers[index])
