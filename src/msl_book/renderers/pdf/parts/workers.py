@@ -132,7 +132,8 @@ class Runner:
         if self.report.errors:
             return
         numbers = self.plan.numbers()
-        waiting = list(self.children)  # kept parts: given their numbers, MAX_WORKERS at a time
+        # kept parts: given their numbers, MAX_WORKERS at a time (not those already exiting)
+        waiting = [child for child in self.children if not child.done]
         kept = {child.index for child in waiting}
         todo = again if again is not None else [i for i in range(len(self.pieces)) if i not in kept]
         # the first kept part, then the deferred front matter, on a worker of its own (it is
@@ -332,7 +333,10 @@ class Runner:
                 if self.store is not None:
                     self.store.put(self.pieces[child.index].html, given, self.files[child.index], result)
             elif kind == "exit":
+                # its work is done: the next part starts while the system frees its memory
+                # (about 25 ms a part), and it is joined when its end of the pipe closes
                 child.done = True
+                child.busy = False
 
     def _measure(self, index: int, count: int, anchors: dict[str, int], shown: list[str]) -> None:
         if self.store is not None:
