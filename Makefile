@@ -29,7 +29,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/pip install --quiet -r bench/requirements.txt
-	$(BIN)/python bench/run.py --pages 300 --pages 1000 --json dist/bench.json
+	$(BIN)/python bench/run.py --pages 300 --pages 1000 --repeat 3 --json dist/bench.json
 	$(BIN)/python bench/edit.py --pages 300 --json dist/bench-edit-300.json
 	$(BIN)/python bench/edit.py --pages 1000 --json dist/bench-edit-1000.json
 

@@ -11,7 +11,9 @@ For each size it generates a book (bench/generate.py) and measures, each in a fr
 Peak memory is the largest sum, over a step's whole process tree (msl-book lays long books
 out in worker processes), of each process's proportional set size (PSS: pages shared between
 forked processes count once in all), sampled from /proc every 100 ms. With --repeat N every
-time is the best of N runs. See README.md.
+time is the best of N runs, and A/C the median of the runs' own ratios: A and C are measured
+one after the other, in turn first, so each ratio compares them at the same speed of the
+machine (which drifts by 10-25 % within minutes). See README.md.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -254,21 +257,20 @@ def bench_size(pages: int, repeat: int, work: Path) -> Result:
 
     pandoc = pypandoc.get_pandoc_path()
     result = Result(pages)
-    for i in range(repeat):
-        run: dict[str, float] = {}
-        cold = work / f"run-{pages}-{i}"
-        for key, formats in (("A", []), ("A_pdf", ["--format", "pdf"])):
-            project = cold / key
-            shutil.copytree(source, project, ignore=shutil.ignore_patterns("pandoc"))
-            env = {**os.environ, "XDG_CACHE_HOME": str(cold / f"cache-{key}")}  # no shared cache
-            build = [MSL_BOOK, "build", str(project), *formats]
-            a = measure(build, env)
-            run[key], run[f"{key}_peak_mb"] = a.seconds, a.peak_mb
-            if key == "A":
-                b = measure(build, env)
-                run["B"], run["B_peak_mb"] = b.seconds, b.peak_mb
+    html, pdf_c = pandoc_dir / "book.html", pandoc_dir / "book.pdf"
 
-        html, pdf_c = pandoc_dir / "book.html", pandoc_dir / "book.pdf"
+    def msl_book(run: dict[str, float], cold: Path, key: str, formats: list[str]) -> None:
+        project = cold / key
+        shutil.copytree(source, project, ignore=shutil.ignore_patterns("pandoc"))
+        env = {**os.environ, "XDG_CACHE_HOME": str(cold / f"cache-{key}")}  # no shared cache
+        build = [MSL_BOOK, "build", str(project), *formats]
+        a = measure(build, env)
+        run[key], run[f"{key}_peak_mb"] = a.seconds, a.peak_mb
+        if key == "A":
+            b = measure(build, env)
+            run["B"], run["B_peak_mb"] = b.seconds, b.peak_mb
+
+    def pandoc_weasyprint(run: dict[str, float]) -> None:
         p = measure(
             [pandoc, "book.md", "--from", "markdown+footnotes+pipe_tables+fenced_divs+table_captions",
              "--to", "html5", "--standalone", "--toc", "--toc-depth=2", "--css", "book.css",
@@ -279,6 +281,20 @@ def bench_size(pages: int, repeat: int, work: Path) -> Result:
         w = measure([sys.executable, "-m", "weasyprint", str(html), str(pdf_c)])
         run.update(C_pandoc=p.seconds, C_weasyprint=w.seconds, C=p.seconds + w.seconds)
         run["C_peak_mb"] = max(p.peak_mb, w.peak_mb)
+
+    for i in range(repeat):
+        run: dict[str, float] = {}
+        cold = work / f"run-{pages}-{i}"
+        # A and C one after the other, in turn first: the machine's speed drifts by 10-25 %
+        # within minutes, and each run's ratio compares the two at the same speed
+        if i % 2 == 0:
+            msl_book(run, cold, "A", [])
+            pandoc_weasyprint(run)
+        else:
+            pandoc_weasyprint(run)
+            msl_book(run, cold, "A", [])
+        run["A_over_C"] = run["A"] / run["C"]
+        msl_book(run, cold, "A_pdf", ["--format", "pdf"])
 
         ours, pdf_d = cold / "print.html", cold / "weasyprint-only.pdf"
         settings = measure([sys.executable, __file__, "print-html", str(source), str(ours)]).stdout
@@ -300,7 +316,7 @@ def bench_size(pages: int, repeat: int, work: Path) -> Result:
             shutil.rmtree(cold)
 
     best = {k: min(r[k] for r in result.runs) for k in result.runs[0]}
-    best["A_over_C"] = best["A"] / best["C"]
+    best["A_over_C"] = statistics.median(r["A_over_C"] for r in result.runs)  # of each run's pair
     best["overhead"] = best["A_pdf"] / best["D"] - 1
     result.best = best
     result.checks = {
@@ -339,7 +355,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, action="append", help="book size; repeat for several")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per size; the best time counts")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size; best times, median A/C")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (default: a temp dir)")
     args = parser.parse_args()
