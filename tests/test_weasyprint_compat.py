@@ -431,14 +431,19 @@ SPACED = """<html lang="en"><style>body { font: bold 9pt "DejaVu Sans" }
 p { letter-spacing: 0.1em; text-transform: uppercase }</style><p>Learning objectives</p></html>"""
 
 
-def _extracted(without: set[str]) -> str:
-    """The text poppler's pdftotext extracts from a letter-spaced label."""
+def _pdftotext(data: bytes, *options: str) -> str:
+    """The text poppler's pdftotext extracts from a PDF."""
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (Debian poppler-utils) is not installed; .ci/run installs it")
+    run = subprocess.run(["pdftotext", *options, "-", "-"], input=data, capture_output=True, check=True)
+    return run.stdout.decode()
+
+
+def _extracted(without: set[str]) -> str:
+    """The text poppler's pdftotext extracts from a letter-spaced label."""
     with patched(without=without):
         data = HTML(string=SPACED).write_pdf(pdf_tags=True, pdf_variant="pdf/ua-1")
-    run = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
-    return run.stdout.decode().strip()
+    return _pdftotext(data).strip()
 
 
 def test_letter_spaced_text_extracts_as_its_words():
@@ -579,8 +584,6 @@ a::after {{ content: leader(".") target-counter(attr(href url), page) }} h2 {{ b
 
 def _leader_page(without: set[str]) -> tuple[list[tuple[float, float]], int, str]:
     """The first page's dots (baseline, x in pt), its text-showing operators, and its text."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (Debian poppler-utils) is not installed; .ci/run installs it")
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LTChar
 
@@ -598,8 +601,7 @@ def _leader_page(without: set[str]) -> tuple[list[tuple[float, float]], int, str
     with pikepdf.open(io.BytesIO(data)) as pdf:
         operators = pikepdf.parse_content_stream(pdf.pages[0])
         shown = sum(str(operator) in ("Tj", "TJ") for _, operator in operators)
-    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
-    return sorted(dots), shown, text.stdout.decode()
+    return sorted(dots), shown, _pdftotext(data, "-layout")
 
 
 def test_leader_dots_are_drawn_a_few_to_a_text_object_where_they_were_laid_out():

@@ -7,7 +7,7 @@ pages of contents hold 20,600 of them: drawing and writing them was 2.1 s of the
 matter's 4.5 s, and the front matter is laid out last, alone on one core.
 
 While the fix is installed, the dots of a left-to-right leader are kept in text boxes of up
-to ``CHUNK`` dots each, laid out by Pango, each at the position of its leftmost dot. The
+to ``chunk(font_size)`` dots each, laid out by Pango, each at the position of its leftmost dot. The
 chunks follow WeasyPrint's grid of dots, counted from the line's end, so a dot that lines up
 with the dots of the lines above it still does. Runs whose dots Pango would not set side by
 side (kerning, spacing) are left as they are.
@@ -15,8 +15,7 @@ side (kerning, spacing) are left as they are.
 Why chunks and not one box per leader: ``draw.text.draw_first_line`` writes each glyph's
 adjustment as ``int(kerning)``, truncated to 1/1000 em, so within one text box the glyphs
 drift from Pango's positions by up to 1/1000 em each (a run of 89 dots ended 0.4 pt short
-of where it was laid out). ``CHUNK`` keeps that drift under ``DRIFT`` CSS px at the font
-sizes a contents line uses.
+of where it was laid out). ``chunk`` keeps that drift under ``DRIFT`` CSS px.
 """
 
 from __future__ import annotations
@@ -85,11 +84,13 @@ def _chunked(dots: tuple[Any, ...], end: float, context: Any) -> tuple[Any, ...]
 
 def _handle_leader(original: Any) -> Any:
     def handle_leader(context: Any, line: Any, containing_block: Any) -> None:
-        original(context, line, containing_block)
-        if line.style["direction"] != "ltr":
-            return
+        # called for every line of the book: the lines without a leader, which WeasyPrint's
+        # function leaves as they are, are looked through once, here
         index, leader_box = leader.leader_index(line)
-        if index is None or len(leader_box.children) < 2:
+        if index is None:
+            return
+        original(context, line, containing_block)  # fills this same leader box with its dots
+        if line.style["direction"] != "ltr" or len(leader_box.children) < 2:
             return
         joined = _chunked(leader_box.children, line.position_x + line.width, context)
         if joined is not None:
