@@ -260,3 +260,22 @@ def test_front_matter_that_is_not_yaml_does_not_hide_the_chapters_other_errors(t
         f"{SECOND}:4: broken link: no chapter, heading or element has id 'missing'",
         "msl-book: check failed: 3 errors",
     ]
+
+
+def test_front_matter_that_is_not_yaml_leaves_the_first_heading_the_chapters_title(tmp_path):
+    """Read without its front matter, the chapter takes its title and id from its first
+    heading, as a chapter without front matter does: no false duplicate id, no warning of a
+    level-1 heading in the body, and a link to that id is not broken."""
+    project = make_book(
+        tmp_path,
+        {
+            "chapters/01-first.md": "---\ntitle: First\n---\nSee [the methods](#methods).\n",
+            SECOND: "---\ntitle: Second: the rest\n---\n\n# Second {#second}\n\n## Methods {#methods}\n",
+        },
+    )
+    result = run_cli("check", str(project))
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        f"{SECOND}:2: invalid YAML: mapping values are not allowed here",
+        "msl-book: check failed: 1 error",
+    ]

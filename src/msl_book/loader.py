@@ -272,12 +272,13 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
         return None
     yaml_text, body, body_line = split_front_matter(text)
     doc = read_front_matter(yaml_text, body_line, shown, report)
+    unreadable = doc is None
     if doc is None:
         if body_line == 0:
             return None
         # the body is still checked in this run (its links, images, citations), as the
         # chapter it would be without its front matter; the build stops anyway
-        doc = YamlDoc(data=_unreadable_front_matter(yaml_text or "", file.stem), first_line=2)
+        doc = YamlDoc(data=_unreadable_front_matter(yaml_text or ""), first_line=2)
         meta = FrontMatter.model_validate(doc.data)
     else:
         _pandoc_options(doc, shown, report)
@@ -286,6 +287,8 @@ def load_chapter(root: Path, file: Path, report: Report) -> Chapter | None:
             return None
     if meta.title is None:
         found = implicit_title(body, body_line, pandoc_block=yaml_text is None)
+        if found is None and unreadable:  # its title may be in the front matter, reported
+            found = ImplicitTitle(file.stem, None, body, body_line)
         if found is None:
             report.error(
                 "the chapter has no title: start the file with '# Title' (or front matter: "
@@ -383,10 +386,12 @@ def _pandoc_options(doc: YamlDoc, shown: str, report: Report) -> None:
 _ID_LINE = re.compile(r"^id:[ \t]*['\"]?([A-Za-z][\w.:-]*)['\"]?[ \t]*$", re.MULTILINE)
 
 
-def _unreadable_front_matter(yaml_text: str, stem: str) -> dict[str, str]:
-    """What can be told of front matter that is not YAML: the file's name as its title, and
-    its id if a line gives one plainly, lest links to the chapter be reported as broken too."""
-    data = {"title": stem}
+def _unreadable_front_matter(yaml_text: str) -> dict[str, str]:
+    """What can be told of front matter that is not YAML: its id, if a line gives one plainly,
+    lest links to the chapter be reported as broken too. The title is the body's first
+    heading, as in a chapter without front matter (else the file's name): the heading is not
+    then also a level-1 heading of the body, and its id not a duplicate of the chapter's."""
+    data: dict[str, str] = {}
     if (found := _ID_LINE.search(yaml_text)) and re.fullmatch(ID_PATTERN, found.group(1)):
         data["id"] = found.group(1)
     return data
