@@ -10,7 +10,10 @@ For each size it generates a book (bench/generate.py) and measures, each in a fr
 
 Peak memory is the largest sum, over a step's whole process tree (msl-book lays long books
 out in worker processes), of each process's proportional set size (PSS: pages shared between
-forked processes count once in all), sampled from /proc every 100 ms. With --repeat N every
+forked processes count once in all), sampled from /proc every 100 ms, in runs of A and C of
+their own: sampling slows what it samples (reading smaps_rollup walks the process's page
+tables), by 1.5-2 s of A's 11 s and 0.7-0.9 s of C's 12.5 s at 300 pages, so the timed runs
+are not sampled. With --repeat N every
 time is the best of N runs, and A/C the median of the runs' own ratios: A and C are measured
 one after the other, in turn first, so each ratio compares them at the same speed of the
 machine (which drifts by 10-25 % within minutes). See README.md.
@@ -75,14 +78,17 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Proc:
-    """Run cmd; its wall time, its processor time and the peak of its process tree's summed PSS."""
+def measure(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, memory: bool = True
+) -> Proc:
+    """Run cmd; its wall time, its processor time and (``memory``) the peak of its process
+    tree's summed PSS. Sampling the memory slows the process: a timed run is not sampled."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         peak_kb = 0
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(proc.pid, 0 if not memory else os.WNOHANG)
             if pid:
                 break
             peak_kb = max(peak_kb, sum(_pss_kb(p) for p in _tree(proc.pid)))
@@ -260,28 +266,35 @@ def bench_size(pages: int, repeat: int, work: Path) -> Result:
     result = Result(pages)
     html, pdf_c = pandoc_dir / "book.html", pandoc_dir / "book.pdf"
 
-    def msl_book(run: dict[str, float], cold: Path, key: str, formats: list[str]) -> None:
+    def msl_book(
+        run: dict[str, float], cold: Path, key: str, formats: list[str], memory: bool = False
+    ) -> None:
         project = cold / key
         shutil.copytree(source, project, ignore=shutil.ignore_patterns("pandoc"))
         env = {**os.environ, "XDG_CACHE_HOME": str(cold / f"cache-{key}")}  # no shared cache
         build = [MSL_BOOK, "build", str(project), *formats]
-        a = measure(build, env)
-        run[key], run[f"{key}_peak_mb"], run[f"{key}_cpu"] = a.seconds, a.peak_mb, a.cpu
+        a = measure(build, env, memory=memory)
+        if memory:
+            run[f"{key}_peak_mb"] = a.peak_mb
+            return
+        run[key], run[f"{key}_cpu"] = a.seconds, a.cpu
         if key == "A":
-            b = measure(build, env)
-            run["B"], run["B_peak_mb"] = b.seconds, b.peak_mb
+            run["B"] = measure(build, env, memory=False).seconds
 
-    def pandoc_weasyprint(run: dict[str, float]) -> None:
+    def pandoc_weasyprint(run: dict[str, float], memory: bool = False) -> None:
         p = measure(
             [pandoc, "book.md", "--from", "markdown+footnotes+pipe_tables+fenced_divs+table_captions",
              "--to", "html5", "--standalone", "--toc", "--toc-depth=2", "--css", "book.css",
              "--metadata", f"title=The Benchmark Handbook ({pages} pages)", "--metadata", "lang=en",
              "--output", html.name],
             cwd=pandoc_dir,
+            memory=memory,
         )  # fmt: skip
-        w = measure([sys.executable, "-m", "weasyprint", str(html), str(pdf_c)])
+        w = measure([sys.executable, "-m", "weasyprint", str(html), str(pdf_c)], memory=memory)
+        if memory:
+            run["C_peak_mb"] = max(p.peak_mb, w.peak_mb)
+            return
         run.update(C_pandoc=p.seconds, C_weasyprint=w.seconds, C=p.seconds + w.seconds, C_cpu=p.cpu + w.cpu)
-        run["C_peak_mb"] = max(p.peak_mb, w.peak_mb)
 
     for i in range(repeat):
         run: dict[str, float] = {}
@@ -299,11 +312,16 @@ def bench_size(pages: int, repeat: int, work: Path) -> Result:
         msl_book(run, cold, "A_pdf", ["--format", "pdf"])
 
         ours, pdf_d = cold / "print.html", cold / "weasyprint-only.pdf"
-        settings = measure([sys.executable, __file__, "print-html", str(source), str(ours)]).stdout
-        d = measure([sys.executable, __file__, "weasyprint", str(source), str(ours), str(pdf_d), settings])
+        settings = measure(
+            [sys.executable, __file__, "print-html", str(source), str(ours)], memory=False
+        ).stdout
+        d = measure(
+            [sys.executable, __file__, "weasyprint", str(source), str(ours), str(pdf_d), settings],
+            memory=False,
+        )
         parts = json.loads(d.stdout)
         result.d_patches = parts["patched"]
-        run.update(D=d.seconds, D_render=parts["render"], D_write=parts["write"], D_peak_mb=d.peak_mb)
+        run.update(D=d.seconds, D_render=parts["render"], D_write=parts["write"])
         result.runs.append(run)
         print(
             f"  {pages} pages, run {i + 1}: " + ", ".join(f"{k}={v:.2f}" for k, v in run.items()), flush=True
@@ -317,7 +335,15 @@ def bench_size(pages: int, repeat: int, work: Path) -> Result:
         else:
             shutil.rmtree(cold)
 
+    # the peaks, in runs of their own (sampling would slow the timed ones)
+    peaks: dict[str, float] = {}
+    cold = work / f"run-{pages}-memory"
+    msl_book(peaks, cold, "A", [], memory=True)
+    pandoc_weasyprint(peaks, memory=True)
+    shutil.rmtree(cold)
+    print(f"  {pages} pages, memory: " + ", ".join(f"{k}={v:.1f}" for k, v in peaks.items()), flush=True)
     best = {k: min(r[k] for r in result.runs) for k in result.runs[0]}
+    best.update(peaks)
     best["A_over_C"] = statistics.median(r["A_over_C"] for r in result.runs)  # of each run's pair
     best["A_over_C_cpu"] = statistics.median(r["A_over_C_cpu"] for r in result.runs)
     best["overhead"] = best["A_pdf"] / best["D"] - 1
