@@ -13,10 +13,12 @@ out in worker processes), of each process's proportional set size (PSS: pages sh
 forked processes count once in all), sampled from /proc every 100 ms, in runs of A and C of
 their own: sampling slows what it samples (reading smaps_rollup walks the process's page
 tables), by 1.5-2 s of A's 11 s and 0.7-0.9 s of C's 12.5 s at 300 pages, so the timed runs
-are not sampled. With --repeat N every
-time is the best of N runs, and A/C the median of the runs' own ratios: A and C are measured
-one after the other, in turn first, so each ratio compares them at the same speed of the
-machine (which drifts by 10-25 % within minutes). See README.md.
+are not sampled.
+
+With --repeat N every time is the best of N runs, and A/C the median of the runs' own
+ratios: A and C are measured one after the other, in turn first, so each ratio compares
+them at the same speed of the machine (which drifts by 10-25 % within minutes). See
+README.md.
 """
 
 from __future__ import annotations
@@ -87,8 +89,10 @@ def measure(
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         peak_kb = 0
-        while True:
-            pid, status, usage = os.wait4(proc.pid, 0 if not memory else os.WNOHANG)
+        if not memory:
+            _, status, usage = os.wait4(proc.pid, 0)
+        while memory:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             peak_kb = max(peak_kb, sum(_pss_kb(p) for p in _tree(proc.pid)))
