@@ -165,7 +165,11 @@ def run(project: Path, host: str = "127.0.0.1", port: int = 8000, open_browser: 
         print(f"Its PDF's pages: {server.url}{PAGES.removeprefix('/')}", flush=True)
         if open_browser:
             webbrowser.open(server.url)
-        threading.Event().wait()
+        # short sleeps, not one wait without a timeout: a SIGINT that comes as the main thread
+        # goes to block (CPython runs handlers between bytecodes), or that the kernel gives
+        # another thread, does not wake it, and the preview ran on (1 Ctrl+C in 150, loaded)
+        while True:
+            time.sleep(0.25)
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
     finally:
