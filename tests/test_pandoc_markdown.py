@@ -1113,3 +1113,40 @@ def test_formulas_latex2mathml_reads_badly_are_well_formed_and_drawn_to_size(tex
     assert [(e.tag, k) for e in root.iter() for k, v in e.attrib.items() if v == ""] == []
     _uri, width, height, _depth = _draw(mathml)
     assert 0 < height < 3 and width > 0, (height, width)
+
+
+def test_latex_macros_are_expanded_in_the_math_after_them(course):
+    """pandoc's latex_macros: \\newcommand (with arguments, an optional one), \\DeclareMathOperator
+    and a definition inside $…$ define what the chapter's later formulas are written with;
+    the definitions print nowhere (the course's two warnings are its only ones)."""
+    doc = course.docs["measuring.xhtml"]
+    alts = [m.get("alttext") for m in doc.iter(f"{M}math")]
+    assert r"\mathrm{ROR} = \frac{a/b}{c/d} = \frac{ad}{bc}" in alts
+    ci = r"\exp\left(\ln \mathrm{ROR} \pm 1.96 \sqrt{\frac{1}{a} + \frac{1}{b} + \frac{1}{c} + \frac{1}{d}}\right)"
+    assert ci in alts
+    assert r"\operatorname{logit} p = \ln \frac{p}{1-p}" in alts
+    assert r"\operatorname{logit} q = \ln \frac{q}{1-q}" in alts
+    text = _text(doc)
+    assert "newcommand" not in text and "DeclareMathOperator" not in text
+    assert "notation, defined once for the formulas of this chapter:" in text
+    page = next(t for t in course.texts if "defined once for the formulas" in t)
+    assert "newcommand" not in page and "\\inv" not in page
+
+
+def test_a_macro_error_is_reported_at_its_formula(tmp_path):
+    project = make_book(
+        tmp_path,
+        {
+            SECOND: "---\ntitle: Second Chapter\n---\n\n\\newcommand{\\loop}{\\loop x}\n\n"
+            "Text $\\loop$ here.\n\n\\newcommand{\\pair}[2]{(#1, #2)}\n\nAnd $\\pair{a}$.\n\n"
+            "Then $\\R^2$, defined in no chapter.\n"
+        },
+    )
+    result = run_cli("build", str(project))
+    assert result.code == 1
+    lines = [line for line in result.err.splitlines() if "02-second.md" in line]
+    assert lines == [
+        "chapters/02-second.md:7: math macro \\loop expands without end: $\\loop$",
+        "chapters/02-second.md:11: math macro \\pair needs 2 arguments: $\\pair{a}$",
+        "chapters/02-second.md:13: math unknown command \\R: $\\R^2$",
+    ]

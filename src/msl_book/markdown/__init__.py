@@ -42,6 +42,7 @@ from .lists import NO_EXAMPLES, ExampleState, fancy_lists_plugin
 from .math import math_plugin
 from .rawtex import rawtex_plugin
 from .simpletables import simple_tables_plugin
+from .texmacros import texmacros_plugin
 from .typography import typography_plugin
 
 __all__ = ["ExampleState", "Markdown", "ParsedText", "Ref", "make_parser", "shared_markdown"]
@@ -70,6 +71,7 @@ def make_parser() -> MarkdownIt:
     md.use(blocks_plugin)
     md.use(math_plugin)
     md.use(rawtex_plugin)
+    md.use(texmacros_plugin)
     md.use(code_plugin)
     md.use(typography_plugin)
     md.use(header_refs_plugin)

@@ -69,7 +69,7 @@ def scan(
             _raw_html(tok, parsed, path, line, report, raw)
         _check_attrs(tok, path, line, report)
         if tok.type == "math_block":
-            _check_math(tok.content, path, line, report)
+            _check_math(tok, path, line, report)
         if tok.type == "raw_other":
             _raw_other(tok, path, line, report)
         if tok.type == "fence" and (ident := fence_attributes(tok.info)[1].get("id")):
@@ -128,7 +128,7 @@ def _scan_inline(
                 current,
             )
         elif child.type in ("math_inline", "math_inline_double"):
-            _check_math(child.content, path, current, report)
+            _check_math(child, path, current, report)
         elif child.type == "image":
             alt = child.meta.get("alt", child.content)
             src = str(child.attrs.get("src", ""))
@@ -251,8 +251,12 @@ def _image_size(tok: Token, name: str, value: str, path: str, line: int, report:
         report.error(f"image {name} '{value}' is not a size (use 300, 300px, 50%, 3in…)", path, line)
 
 
-def _check_math(tex: str, path: str, line: int, report: Report) -> None:
-    if (wrong := math_problem(tex)) is not None:
+def _check_math(tok: Token, path: str, line: int, report: Report) -> None:
+    tex = tok.content  # its macros expanded (markdown/texmacros.py)
+    if tok.meta.get("definitions_only"):
+        return
+    wrong = f"macro {tok.meta['macro_error']}" if "macro_error" in tok.meta else math_problem(tex)
+    if wrong is not None:
         shown = " ".join(tex.split())
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
         report.error(f"math {wrong}: ${shown}$", path, line)

@@ -108,15 +108,21 @@ def to_mathml(tex: str, display: bool) -> str:
 
 
 def _inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    if tokens[idx].meta.get("definitions_only"):  # \newcommand…: markdown/texmacros.py
+        return ""
     return f'<span class="math inline">{to_mathml(tokens[idx].content, False)}</span>'
 
 
 def _display_inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    if tokens[idx].meta.get("definitions_only"):
+        return ""
     return f'<span class="math display">{to_mathml(tokens[idx].content, True)}</span>'
 
 
 def _block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     tok = tokens[idx]
+    if tok.meta.get("definitions_only"):
+        return ""
     ident = f' id="{escape(str(tok.attrs["id"]))}"' if tok.attrs.get("id") else ""
     return f'<div class="equation"{ident}>{to_mathml(tok.content, True)}</div>\n'
 
